@@ -1,0 +1,145 @@
+//! Downsampling metric histories for charts: at most N points per series, always keeping the
+//! first and last points, each bucket's minimum and maximum, and a marker for non-finite values.
+//!
+//! **The webview never sees a raw history**: the backend sends series sampled by this module.
+
+use crate::metric::MetricValue;
+use crate::model::Metric;
+use serde::{Deserialize, Serialize};
+
+/// One point of a sampled series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    pub step: i64,
+    pub timestamp: i64,
+    pub value: MetricValue,
+}
+
+impl From<&Metric> for Point {
+    fn from(m: &Metric) -> Self {
+        Point { step: m.step, timestamp: m.timestamp, value: m.value }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampledSeries {
+    pub run_id: String,
+    pub key: String,
+    /// How many points the full history has.
+    pub total_points: usize,
+    /// Ordered by step, then timestamp.
+    pub points: Vec<Point>,
+}
+
+/// Fewest points a caller may ask for: first, last, and one bucket's min, max and marker.
+pub const MIN_POINTS: usize = 5;
+
+/// Samples a history (any order) down to at most `max_points` points.
+///
+/// The history is ordered by (step, timestamp) and cut into equal buckets; each bucket keeps its
+/// smallest and largest finite value and its first non-finite value (NaN, ±inf, or the ±f64::MAX
+/// SQL stores use for infinity), in their original order. A history that fits is returned whole.
+pub fn sample_history(history: &[Metric], max_points: usize) -> Vec<Point> {
+    let max_points = max_points.max(MIN_POINTS);
+    let mut sorted: Vec<&Metric> = history.iter().collect();
+    sorted.sort_by(|a, b| (a.step, a.timestamp).cmp(&(b.step, b.timestamp)));
+    if sorted.len() <= max_points {
+        return sorted.into_iter().map(Point::from).collect();
+    }
+    let last = sorted.len() - 1;
+    let inner = &sorted[1..last];
+    let buckets = (max_points - 2) / 3;
+    let mut keep: Vec<usize> = vec![0];
+    for b in 0..buckets {
+        let lo = b * inner.len() / buckets;
+        let hi = (b + 1) * inner.len() / buckets;
+        let mut min: Option<usize> = None;
+        let mut max: Option<usize> = None;
+        let mut marker: Option<usize> = None;
+        for i in lo..hi {
+            let v = inner[i].value;
+            if !v.is_finite_value() {
+                marker.get_or_insert(i);
+                continue;
+            }
+            if min.is_none_or(|m| v.get() < inner[m].value.get()) {
+                min = Some(i);
+            }
+            if max.is_none_or(|m| v.get() > inner[m].value.get()) {
+                max = Some(i);
+            }
+        }
+        let mut picked: Vec<usize> = [min, max, marker].into_iter().flatten().collect();
+        picked.sort_unstable();
+        picked.dedup();
+        keep.extend(picked.into_iter().map(|i| i + 1));
+    }
+    keep.push(last);
+    keep.into_iter().map(|i| Point::from(sorted[i])).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn history(values: &[f64]) -> Vec<Metric> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Metric { key: "m".into(), value: MetricValue(*v), timestamp: 1000 + i as i64, step: i as i64 })
+            .collect()
+    }
+
+    #[test]
+    fn short_histories_come_back_whole_and_ordered() {
+        let mut h = history(&[3.0, 1.0, 2.0]);
+        h.reverse();
+        let s = sample_history(&h, 100);
+        assert_eq!(s.iter().map(|p| p.step).collect::<Vec<_>>(), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn keeps_spikes_and_non_finite_values() {
+        let mut values: Vec<f64> = (0..100_000).map(|i| (i as f64).sin()).collect();
+        values[31_337] = 1e6;
+        values[77_000] = -1e6;
+        values[50_000] = f64::NAN;
+        values[60_000] = f64::INFINITY;
+        let s = sample_history(&history(&values), 1000);
+        assert!(s.len() <= 1000);
+        assert_eq!(s.first().unwrap().step, 0);
+        assert_eq!(s.last().unwrap().step, 99_999);
+        assert!(s.iter().any(|p| p.step == 31_337));
+        assert!(s.iter().any(|p| p.step == 77_000));
+        assert!(s.iter().any(|p| p.step == 50_000 && p.value.get().is_nan()));
+        assert!(s.iter().any(|p| p.step == 60_000));
+    }
+
+    proptest! {
+        #[test]
+        fn bounded_ordered_and_extremes_kept(
+            values in prop::collection::vec(prop_oneof![-1e9f64..1e9, Just(f64::NAN), Just(f64::INFINITY), Just(f64::NEG_INFINITY)], 0..3000),
+            max_points in 0usize..400,
+        ) {
+            let h = history(&values);
+            let s = sample_history(&h, max_points);
+            prop_assert!(s.len() <= max_points.max(MIN_POINTS));
+            prop_assert!(s.windows(2).all(|w| w[0].step < w[1].step));
+            if !values.is_empty() {
+                prop_assert_eq!(s[0].step, 0);
+                prop_assert_eq!(s.last().unwrap().step, values.len() as i64 - 1);
+                let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+                if let Some(min) = finite.iter().copied().reduce(f64::min) {
+                    prop_assert!(s.iter().any(|p| p.value.get() == min));
+                }
+                if let Some(max) = finite.iter().copied().reduce(f64::max) {
+                    prop_assert!(s.iter().any(|p| p.value.get() == max));
+                }
+                if values.iter().any(|v| !v.is_finite()) {
+                    prop_assert!(s.iter().any(|p| !p.value.is_finite_value()));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! [`Tracking`]: the store chosen from a URI, plus the operations that are the same for every
+//! store (projects, run trees, sampled histories, tables).
+
+use crate::connect::ConnectOptions;
+use crate::error::Result;
+use crate::store::Store;
+use crate::uri::{parse_location, Location};
+use runlens_core::ipc::StoreKind;
+use runlens_core::project::{group_into_projects, Project};
+use runlens_core::request::*;
+use runlens_core::sampling::{sample_history, SampledSeries};
+use runlens_core::tree::{build_run_tree, RunNode};
+use runlens_core::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// An open MLflow store. Cheap to clone; every clone talks to the same store.
+#[derive(Clone)]
+pub struct Tracking {
+    store: Arc<dyn Store>,
+}
+
+impl Deref for Tracking {
+    type Target = dyn Store;
+    fn deref(&self) -> &Self::Target {
+        self.store.as_ref()
+    }
+}
+
+/// A `log_table` table: MLflow's pandas "split" JSON without the index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    pub columns: Vec<String>,
+    pub data: Vec<Vec<serde_json::Value>>,
+}
+
+impl Tracking {
+    /// Opens the store a URI or path names (see [`parse_location`]). Local stores are checked at
+    /// once (is it an MLflow store, which version); a server is first contacted by the first call.
+    pub async fn open(uri: &str, options: &ConnectOptions) -> Result<Tracking> {
+        let location = parse_location(uri)?;
+        let store: Arc<dyn Store> = match location {
+            Location::Sqlite(path) => Arc::new(crate::sqlite::SqliteStore::open(&path).await?),
+            Location::File(path) => Arc::new(crate::file::FileStore::open(&path)?),
+            Location::Rest(url) => Arc::new(crate::rest::RestStore::new(url, options.clone())?),
+        };
+        Ok(Tracking { store })
+    }
+
+    pub fn from_store(store: Arc<dyn Store>) -> Tracking {
+        Tracking { store }
+    }
+
+    pub fn kind(&self) -> StoreKind {
+        self.store.kind()
+    }
+
+    /// Every experiment matching the search, across all pages.
+    pub async fn all_experiments(&self, req: &SearchExperiments) -> Result<Vec<Experiment>> {
+        let mut req = req.clone();
+        let mut all = Vec::new();
+        loop {
+            let page = self.store.search_experiments(&req).await?;
+            all.extend(page.items);
+            match page.next_page_token {
+                Some(t) if req.page.max_results.is_none() || all.len() < req.page.max_results.unwrap_or(0) => {
+                    req.page.page_token = Some(t)
+                }
+                _ => break,
+            }
+        }
+        Ok(all)
+    }
+
+    /// Every run matching the search, across all pages.
+    pub async fn all_runs(&self, req: &SearchRuns) -> Result<Vec<Run>> {
+        let mut req = req.clone();
+        req.page.max_results.get_or_insert(PageRequest::MAX_LIMIT);
+        let mut all = Vec::new();
+        loop {
+            let page = self.store.search_runs(&req).await?;
+            all.extend(page.items);
+            match page.next_page_token {
+                Some(t) => req.page.page_token = Some(t),
+                None => break,
+            }
+        }
+        Ok(all)
+    }
+
+    /// Experiments grouped into projects (`__maxai_project__`, then `project`, else Unassigned).
+    pub async fn projects(&self, view_type: ViewType, name_filter: Option<&str>) -> Result<Vec<Project>> {
+        let filter = name_filter
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| format!("name ILIKE '%{}%'", s.replace('\'', "''")));
+        let req = SearchExperiments {
+            view_type,
+            filter,
+            order_by: vec!["name ASC".into()],
+            page: PageRequest::default(),
+        };
+        Ok(group_into_projects(self.all_experiments(&req).await?))
+    }
+
+    /// The runs matching a search as a forest (children under `mlflow.parentRunId`, any depth).
+    /// Ancestors of matching runs are included so a matching child is shown in place.
+    pub async fn run_tree(&self, req: &SearchRuns) -> Result<Vec<RunNode>> {
+        let mut runs = self.all_runs(req).await?;
+        let mut have: HashSet<String> = runs.iter().map(|r| r.info.run_id.clone()).collect();
+        let mut missing: Vec<String> =
+            runs.iter().filter_map(|r| r.parent_run_id()).filter(|p| !have.contains(*p)).map(String::from).collect();
+        while let Some(parent) = missing.pop() {
+            if !have.insert(parent.clone()) {
+                continue;
+            }
+            if let Ok(run) = self.store.get_run(&parent).await {
+                if let Some(pp) = run.parent_run_id() {
+                    if !have.contains(pp) {
+                        missing.push(pp.to_string());
+                    }
+                }
+                runs.push(run);
+            }
+        }
+        Ok(build_run_tree(runs))
+    }
+
+    /// Sampled histories for many runs and metrics at once: at most `max_points` points per
+    /// series, keeping first, last, extremes and non-finite markers.
+    pub async fn sampled_histories(&self, run_ids: &[String], keys: &[String], max_points: usize) -> Result<Vec<SampledSeries>> {
+        let mut out = Vec::new();
+        for run_id in run_ids {
+            for key in keys {
+                let history = self.store.metric_history(run_id, key).await?;
+                out.push(SampledSeries {
+                    run_id: run_id.clone(),
+                    key: key.clone(),
+                    total_points: history.len(),
+                    points: sample_history(&history, max_points),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Logs a text artifact.
+    pub async fn log_text(&self, run_id: &str, path: &str, text: &str) -> Result<()> {
+        self.store.write_artifact(run_id, path, text.as_bytes()).await
+    }
+
+    /// Logs a table as MLflow's `log_table` does: rows are appended to an existing table of the
+    /// same columns, and the run tag `mlflow.loggedArtifacts` lists the file as a table.
+    pub async fn log_table(&self, run_id: &str, path: &str, table: &Table) -> Result<()> {
+        let mut merged = table.clone();
+        if let Ok(existing) = self.store.read_artifact(run_id, path, 512 * 1024 * 1024).await {
+            if let Ok(old) = serde_json::from_slice::<Table>(&existing.bytes) {
+                if old.columns == table.columns {
+                    merged.data = old.data.into_iter().chain(table.data.iter().cloned()).collect();
+                } else {
+                    return Err(ApiError::invalid(format!(
+                        "table {path} already exists with columns {:?}; new rows have {:?}",
+                        old.columns, table.columns
+                    ))
+                    .into());
+                }
+            }
+        }
+        let json = serde_json::to_vec(&merged).map_err(|e| ApiError::internal(e.to_string()))?;
+        self.store.write_artifact(run_id, path, &json).await?;
+        let run = self.store.get_run(run_id).await?;
+        let mut listed: Vec<BTreeMap<String, String>> = run
+            .data
+            .tags
+            .get(tag::LOGGED_ARTIFACTS)
+            .and_then(|v| serde_json::from_str(v).ok())
+            .unwrap_or_default();
+        if !listed.iter().any(|e| e.get("path").map(String::as_str) == Some(path)) {
+            listed.push(BTreeMap::from([("path".into(), path.into()), ("type".into(), "table".into())]));
+            let value = serde_json::to_string(&listed).map_err(|e| ApiError::internal(e.to_string()))?;
+            let batch = LogBatch { tags: vec![(tag::LOGGED_ARTIFACTS.into(), value)], ..Default::default() };
+            self.store.log_batch(run_id, &batch).await?;
+        }
+        Ok(())
+    }
+}

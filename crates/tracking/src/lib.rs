@@ -1,0 +1,24 @@
+//! The MLflow client of Runlens: one async API ([`Tracking`]) over MLflow's SQLite store, its
+//! `mlruns/` file store and its REST tracking server.
+//!
+//! **Every read and write of MLflow data goes through [`Tracking`]**; the stores are private
+//! details behind the [`Store`] trait. Local stores do their blocking work on Tokio's blocking
+//! pool, so callers never stall an async runtime.
+
+pub mod artifacts;
+pub mod connect;
+pub mod demo;
+pub mod error;
+pub mod file;
+pub mod rest;
+pub mod sqlite;
+pub mod store;
+pub mod uri;
+
+mod facade;
+
+pub use connect::{Auth, ConnectOptions, Secret};
+pub use error::{Result, TrackingError};
+pub use facade::{Table, Tracking};
+pub use store::Store;
+pub use uri::{parse_location, Location};

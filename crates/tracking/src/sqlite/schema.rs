@@ -1,0 +1,174 @@
+//! Recognising an MLflow SQLite store (which MLflow wrote it, whether Runlens may write to it)
+//! and creating a new, empty one that MLflow 3.17.2 opens as its own.
+
+use super::revisions;
+use crate::error::{Result, TrackingError};
+use runlens_core::{ApiError, ErrorCode};
+use rusqlite::{Connection, OptionalExtension};
+use std::path::Path;
+
+/// What Runlens found in an SQLite file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schema {
+    pub revision: String,
+    /// `Some(reason)` when Runlens only reads this store.
+    pub read_only: Option<String>,
+    /// Whether tables carry MLflow 3's `workspace` column.
+    pub has_workspaces: bool,
+}
+
+impl Schema {
+    pub fn describe(&self) -> String {
+        if self.revision == revisions::HEAD {
+            format!("MLflow 3.17.2 schema ({})", self.revision)
+        } else if revisions::KNOWN.contains(&self.revision.as_str()) {
+            format!("older MLflow schema ({}), read-only", self.revision)
+        } else {
+            format!("unknown MLflow schema ({}), read-only", self.revision)
+        }
+    }
+}
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Refuses files that are not SQLite databases before SQLite sees them.
+pub fn check_file_header(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let mut header = [0u8; 16];
+    let mut f = std::fs::File::open(path).map_err(|e| TrackingError::io(path, e))?;
+    let n = f.read(&mut header).map_err(|e| TrackingError::io(path, e))?;
+    if n == 0 {
+        return Err(ApiError::new(
+            ErrorCode::NotAnMlflowStore,
+            format!("{} is empty: not an MLflow store (MLflow creates mlflow.db on first use)", path.display()),
+        )
+        .into());
+    }
+    if n < 16 || &header != SQLITE_MAGIC {
+        return Err(ApiError::new(
+            ErrorCode::NotAnMlflowStore,
+            format!("{} is not an SQLite database, so it cannot be an MLflow store", path.display()),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare(&format!("PRAGMA table_info(\"{table}\")"))?;
+    let names = stmt.query_map([], |row| row.get::<_, String>(1))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(names)
+}
+
+/// The tables and columns Runlens reads; a store lacking one cannot be read safely.
+const REQUIRED: &[(&str, &[&str])] = &[
+    ("experiments", &["experiment_id", "name", "artifact_location", "lifecycle_stage", "creation_time", "last_update_time"]),
+    ("experiment_tags", &["key", "value", "experiment_id"]),
+    ("runs", &["run_uuid", "name", "user_id", "status", "start_time", "end_time", "lifecycle_stage", "artifact_uri", "experiment_id", "deleted_time"]),
+    ("params", &["key", "value", "run_uuid"]),
+    ("tags", &["key", "value", "run_uuid"]),
+    ("metrics", &["key", "value", "timestamp", "run_uuid", "step", "is_nan"]),
+    ("latest_metrics", &["key", "value", "timestamp", "run_uuid", "step", "is_nan"]),
+];
+
+/// Inspects an open database: an MLflow store of a known or unknown revision, or not one at all.
+pub fn inspect(conn: &Connection, path: &Path) -> Result<Schema> {
+    let sql_err = |e| TrackingError::Sqlite { path: path.display().to_string(), source: e };
+    let has_table = |name: &str| -> Result<bool> {
+        conn.query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |_| Ok(()))
+            .optional()
+            .map(|o| o.is_some())
+            .map_err(sql_err)
+    };
+    if !has_table("experiments")? || !has_table("runs")? {
+        return Err(ApiError::new(
+            ErrorCode::NotAnMlflowStore,
+            format!(
+                "no experiments or runs table in {}: this SQLite database is not an MLflow store (or was written by MLflow < 1.0)",
+                path.display()
+            ),
+        )
+        .into());
+    }
+    let revision: Option<String> = if has_table("alembic_version")? {
+        conn.query_row("SELECT version_num FROM alembic_version", [], |r| r.get(0)).optional().map_err(sql_err)?
+    } else {
+        None
+    };
+    let revision = revision.unwrap_or_else(|| "none".to_string());
+    let mut missing = Vec::new();
+    for (table, cols) in REQUIRED {
+        let have = columns(conn, table).map_err(sql_err)?;
+        for col in cols.iter() {
+            if !have.iter().any(|h| h == col) {
+                missing.push(format!("{table}.{col}"));
+            }
+        }
+    }
+    let known = revisions::KNOWN.contains(&revision.as_str());
+    if !missing.is_empty() {
+        let writer = if known { "an older MLflow" } else { "an MLflow version Runlens does not know" };
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedStore,
+            format!(
+                "{} was written by {writer} (schema revision {revision}) and lacks {}: upgrade it with `mlflow db upgrade` or open it with a matching MLflow",
+                path.display(),
+                missing.join(", ")
+            ),
+        )
+        .into());
+    }
+    let read_only = if revision == revisions::HEAD {
+        None
+    } else if known {
+        Some(format!(
+            "this store has an older MLflow schema (revision {revision}); Runlens reads it but will not write to it until `mlflow db upgrade` brings it to MLflow 3.17.2"
+        ))
+    } else {
+        Some(format!(
+            "this store was written by a newer MLflow than 3.17.2 (unknown schema revision {revision}); Runlens reads it but will not write to it"
+        ))
+    };
+    let has_workspaces = columns(conn, "experiments").map_err(sql_err)?.iter().any(|c| c == "workspace");
+    Ok(Schema { revision, read_only, has_workspaces })
+}
+
+/// The DDL MLflow 3.17.2 leaves in a new database (its migrations' end result).
+const SCHEMA_SQL: &str = include_str!("schema-3.17.2.sql");
+
+/// Creates a new MLflow 3.17.2 store at `path`: the full schema, the alembic revision stamp, the
+/// default workspace and the "Default" experiment (id 0), exactly as MLflow's first start does.
+pub fn create(path: &Path) -> Result<()> {
+    if path.exists() {
+        return Err(ApiError::new(ErrorCode::AlreadyExists, format!("{} already exists", path.display())).into());
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| TrackingError::io(dir, e))?;
+    let dir = dir.canonicalize().map_err(|e| TrackingError::io(dir, e))?;
+    let sql_err = |e| TrackingError::Sqlite { path: path.display().to_string(), source: e };
+    // Build beside the target and rename, so a half-made store never sits at `path`.
+    let tmp = dir.join(format!(".{}.runlens-new", path.file_name().and_then(|n| n.to_str()).unwrap_or("mlflow.db")));
+    let _ = std::fs::remove_file(&tmp);
+    {
+        let mut conn = Connection::open(&tmp).map_err(sql_err)?;
+        let tx = conn.transaction().map_err(sql_err)?;
+        tx.execute_batch(SCHEMA_SQL).map_err(sql_err)?;
+        tx.execute("INSERT INTO alembic_version (version_num) VALUES (?1)", [revisions::HEAD]).map_err(sql_err)?;
+        tx.execute(
+            "INSERT INTO workspaces (name, description) VALUES ('default', 'Default workspace for legacy resources')",
+            [],
+        )
+        .map_err(sql_err)?;
+        let now = super::now_ms();
+        let artifacts = dir.join("mlruns").join("0");
+        tx.execute(
+            "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time, workspace) \
+             VALUES (0, 'Default', ?1, 'active', ?2, ?2, 'default')",
+            rusqlite::params![artifacts.display().to_string(), now],
+        )
+        .map_err(sql_err)?;
+        tx.commit().map_err(sql_err)?;
+    }
+    std::fs::rename(&tmp, path).map_err(|e| TrackingError::io(path, e))?;
+    Ok(())
+}

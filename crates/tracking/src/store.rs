@@ -1,0 +1,64 @@
+//! The one trait every MLflow store implements: SQLite, file store and REST server alike.
+//! Operations that are the same everywhere (projects, run trees, sampling) live in the facade.
+
+use crate::error::Result;
+use async_trait::async_trait;
+use runlens_core::ipc::StoreKind;
+use runlens_core::request::*;
+use runlens_core::*;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn kind(&self) -> StoreKind;
+    /// The store's location with any secret removed.
+    fn uri(&self) -> String;
+    /// The MLflow version that wrote the store (schema) or serves it.
+    async fn version(&self) -> Result<Option<String>>;
+
+    // Experiments
+    async fn search_experiments(&self, req: &SearchExperiments) -> Result<Page<Experiment>>;
+    async fn get_experiment(&self, experiment_id: &str) -> Result<Experiment>;
+    async fn get_experiment_by_name(&self, name: &str) -> Result<Experiment>;
+    async fn create_experiment(&self, req: &CreateExperiment) -> Result<String>;
+    async fn rename_experiment(&self, experiment_id: &str, new_name: &str) -> Result<()>;
+    async fn delete_experiment(&self, experiment_id: &str) -> Result<()>;
+    async fn restore_experiment(&self, experiment_id: &str) -> Result<()>;
+    async fn set_experiment_tag(&self, experiment_id: &str, key: &str, value: &str) -> Result<()>;
+    async fn delete_experiment_tag(&self, experiment_id: &str, key: &str) -> Result<()>;
+
+    // Runs
+    async fn search_runs(&self, req: &SearchRuns) -> Result<Page<Run>>;
+    async fn get_run(&self, run_id: &str) -> Result<Run>;
+    /// Every point of one metric of one run, ordered by step then timestamp.
+    async fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<Metric>>;
+    async fn create_run(&self, req: &CreateRun) -> Result<RunInfo>;
+    async fn update_run(&self, run_id: &str, req: &UpdateRun) -> Result<RunInfo>;
+    async fn log_batch(&self, run_id: &str, batch: &LogBatch) -> Result<()>;
+    async fn delete_tag(&self, run_id: &str, key: &str) -> Result<()>;
+    async fn delete_run(&self, run_id: &str) -> Result<()>;
+    async fn restore_run(&self, run_id: &str) -> Result<()>;
+
+    // Artifacts (paths are relative to the run's artifact root and can never leave it)
+    async fn list_artifacts(&self, run_id: &str, path: Option<&str>) -> Result<Vec<FileInfo>>;
+    async fn read_artifact(&self, run_id: &str, path: &str, max_bytes: u64) -> Result<ArtifactContent>;
+    async fn write_artifact(&self, run_id: &str, path: &str, bytes: &[u8]) -> Result<()>;
+
+    // Model registry
+    async fn search_registered_models(&self, req: &SearchModels) -> Result<Page<RegisteredModel>>;
+    async fn get_registered_model(&self, name: &str) -> Result<RegisteredModel>;
+    /// All versions of one model, newest first.
+    async fn model_versions(&self, name: &str) -> Result<Vec<ModelVersion>>;
+    async fn get_model_version(&self, name: &str, version: i64) -> Result<ModelVersion>;
+    async fn get_model_version_by_alias(&self, name: &str, alias: &str) -> Result<ModelVersion>;
+    async fn create_registered_model(&self, name: &str, description: Option<&str>, tags: &Tags) -> Result<RegisteredModel>;
+    async fn create_model_version(&self, req: &CreateModelVersion) -> Result<ModelVersion>;
+    async fn transition_stage(&self, req: &TransitionStage) -> Result<ModelVersion>;
+    async fn set_alias(&self, name: &str, alias: &str, version: i64) -> Result<()>;
+    async fn delete_alias(&self, name: &str, alias: &str) -> Result<()>;
+    async fn update_registered_model(&self, name: &str, description: &str) -> Result<()>;
+    async fn update_model_version(&self, name: &str, version: i64, description: &str) -> Result<()>;
+    async fn set_registered_model_tag(&self, name: &str, key: &str, value: &str) -> Result<()>;
+    async fn delete_registered_model_tag(&self, name: &str, key: &str) -> Result<()>;
+    async fn set_model_version_tag(&self, name: &str, version: i64, key: &str, value: &str) -> Result<()>;
+    async fn delete_model_version_tag(&self, name: &str, version: i64, key: &str) -> Result<()>;
+}

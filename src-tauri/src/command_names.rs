@@ -1,0 +1,41 @@
+//! The app's command names, shared by `build.rs` (permissions) and the capability file's test.
+
+/// Every command the webview may call. Adding a command means adding it here and to
+/// `capabilities/default.json`.
+pub const ALL: &[&str] = &[
+    "startup",
+    "open_store",
+    "open_demo",
+    "pick_local_store",
+    "list_projects",
+    "list_runs",
+];
+
+#[cfg(test)]
+mod tests {
+    /// The capability grants exactly our commands: no plugin, no core permission, nothing missing.
+    #[test]
+    fn capability_grants_exactly_the_app_commands() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/capabilities/default.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut granted: Vec<String> =
+            json["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect();
+        let mut expected: Vec<String> = super::ALL.iter().map(|c| format!("allow-{}", c.replace('_', "-"))).collect();
+        granted.sort();
+        expected.sort();
+        assert_eq!(granted, expected);
+        assert_eq!(json["windows"], serde_json::json!(["main"]));
+    }
+
+    /// The CSP allows no inline script, no eval and no remote origin.
+    #[test]
+    fn content_security_policy_is_strict() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tauri.conf.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let csp = json["app"]["security"]["csp"].as_str().unwrap();
+        for forbidden in ["unsafe-inline", "'unsafe-eval'", "http://*", "https:", "*"] {
+            assert!(!csp.split_whitespace().any(|t| t == forbidden || t.contains(forbidden) && forbidden != "*"), "CSP contains {forbidden}: {csp}");
+        }
+        assert!(csp.contains("default-src 'self'") && csp.contains("object-src 'none'"), "{csp}");
+    }
+}

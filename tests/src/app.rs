@@ -1,0 +1,268 @@
+//! Drives the real Runlens window for end-to-end tests: Xvfb (when there is no display),
+//! tauri-driver + WebKitWebDriver, and helpers to click, read text and save screenshots.
+//!
+//! One app runs at a time per test process (two WebKit instances on two cores only slow each
+//! other down), and every process started here dies with the test.
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+/// How long to wait for something to appear on screen.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// The app binary built with the UI embedded: `$RUNLENS_APP`, else `<target>/debug/runlens`.
+pub fn app_binary(target_tmpdir: &str) -> PathBuf {
+    let path = std::env::var_os("RUNLENS_APP").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(target_tmpdir).parent().expect("CARGO_TARGET_TMPDIR is inside the target dir").join("debug/runlens")
+    });
+    assert!(path.exists(), "the app binary {} is missing: build it with `cargo xtask e2e`", path.display());
+    path
+}
+
+/// Where screenshots go: `<target>/e2e-screenshots/`.
+pub fn screenshot_dir(target_tmpdir: &str) -> PathBuf {
+    let dir = Path::new(target_tmpdir).parent().expect("CARGO_TARGET_TMPDIR is inside the target dir").join("e2e-screenshots");
+    std::fs::create_dir_all(&dir).expect("cannot create the screenshot directory");
+    dir
+}
+
+/// Makes a child die when the test process does, and gives it its own process group.
+fn tie_to_test(cmd: &mut Command) -> &mut Command {
+    cmd.process_group(0);
+    // SAFETY: prctl is async-signal-safe and only changes this child's own death signal.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    cmd
+}
+
+fn kill_group(child: &mut Child) {
+    // SAFETY: signals the process group this harness created for the child.
+    unsafe {
+        libc::kill(-(child.id() as i32), libc::SIGTERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    unsafe {
+        libc::kill(-(child.id() as i32), libc::SIGKILL);
+    }
+    let _ = child.wait();
+}
+
+/// The X display the apps open on: `$DISPLAY`, or an Xvfb this process starts once.
+fn display() -> String {
+    static DISPLAY: OnceLock<String> = OnceLock::new();
+    DISPLAY
+        .get_or_init(|| {
+            if let Some(d) = std::env::var("DISPLAY").ok().filter(|d| !d.is_empty()) {
+                return d;
+            }
+            let number = (90..400)
+                .find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists())
+                .expect("no free X display number");
+            let child = tie_to_test(
+                Command::new("Xvfb")
+                    .args([format!(":{number}"), "-screen".into(), "0".into(), "1280x800x24".into(), "-nolisten".into(), "tcp".into()])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null()),
+            )
+            .spawn()
+            .expect("Xvfb is missing: run `cargo xtask setup --for-tests`");
+            // Leaked on purpose: the server lives as long as the test process (and dies with it).
+            std::mem::forget(child);
+            let socket = format!("/tmp/.X11-unix/X{number}");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !Path::new(&socket).exists() {
+                assert!(Instant::now() < deadline, "Xvfb did not start on :{number}");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            format!(":{number}")
+        })
+        .clone()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("no free port")
+}
+
+static ONE_APP_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// How to start the app.
+#[derive(Default, Clone)]
+pub struct Launch {
+    /// Command-line arguments (`runlens PATH_OR_URI`).
+    pub args: Vec<String>,
+    /// The app's working directory (where it looks for ./mlflow.db and ./mlruns).
+    pub cwd: Option<PathBuf>,
+    /// Extra environment; MLFLOW_TRACKING_URI is removed unless given here.
+    pub env: Vec<(String, String)>,
+}
+
+/// A running app window under WebDriver.
+pub struct App {
+    pub client: Client,
+    driver: Child,
+    screenshots: PathBuf,
+    _turn: MutexGuard<'static, ()>,
+}
+
+impl App {
+    pub async fn launch(target_tmpdir: &str, launch: Launch) -> App {
+        let turn = ONE_APP_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+        let binary = app_binary(target_tmpdir);
+        let (port, native_port) = (free_port(), free_port());
+        let mut cmd = Command::new(tauri_driver());
+        cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("DISPLAY", display())
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .env("NO_AT_BRIDGE", "1")
+            .env_remove("MLFLOW_TRACKING_URI")
+            .envs(launch.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(cwd) = &launch.cwd {
+            cmd.current_dir(cwd);
+        }
+        let mut driver = tie_to_test(&mut cmd).spawn().expect("tauri-driver is missing: run `cargo xtask setup --for-tests`");
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("wry"));
+        caps.insert("tauri:options".into(), json!({ "application": binary, "args": launch.args }));
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + PATIENCE;
+        let client = loop {
+            match ClientBuilder::native().capabilities(caps.clone()).connect(&url).await {
+                Ok(c) => break c,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => {
+                    kill_group(&mut driver);
+                    panic!("could not start a WebDriver session with the app: {e}");
+                }
+            }
+        };
+        App { client, driver, screenshots: screenshot_dir(target_tmpdir), _turn: turn }
+    }
+
+    /// Waits until an element matching `css` is on the page.
+    pub async fn wait_for(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear within {PATIENCE:?}: {e}"))
+    }
+
+    /// Waits until the text of `css` contains `needle`, and returns that text.
+    pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let text = self.text(css).await;
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(Instant::now() < deadline, "{css} never contained {needle:?}; last text: {text:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    pub async fn all_texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in self.client.find_all(Locator::Css(css)).await.unwrap_or_default() {
+            out.push(e.text().await.unwrap_or_default());
+        }
+        out
+    }
+
+    pub async fn count(&self, css: &str) -> usize {
+        self.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
+    }
+
+    pub async fn click(&self, css: &str) {
+        let element = self.wait_for(css).await;
+        element.click().await.unwrap_or_else(|e| panic!("clicking {css} failed: {e}"));
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let element = self.wait_for(css).await;
+        element.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {css} failed: {e}"));
+    }
+
+    /// Evaluates JavaScript in the page and returns its result.
+    pub async fn eval(&self, script: &str) -> serde_json::Value {
+        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Saves a PNG of the window as `<target>/e2e-screenshots/<name>.png`.
+    ///
+    /// WebKitWebDriver waits for the next frame, which a still page never paints: a short-lived
+    /// invisible animation makes one.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        self.eval(
+            "let el = document.getElementById('e2e-repaint'); if (!el) { el = document.createElement('div'); \
+             el.id = 'e2e-repaint'; el.style.position = 'fixed'; el.style.width = '1px'; el.style.height = '1px'; \
+             el.style.left = '0'; el.style.top = '0'; el.style.pointerEvents = 'none'; document.body.appendChild(el); } \
+             let n = 0; const t = setInterval(() => { el.style.opacity = (n % 2) ? '0.01' : '0.02'; if (++n > 30) clearInterval(t); }, 16);",
+        )
+        .await;
+        let png = tokio::time::timeout(PATIENCE, self.client.screenshot())
+            .await
+            .expect("the screenshot did not finish")
+            .expect("the screenshot failed");
+        assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
+        let path = self.screenshots.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("cannot save the screenshot");
+        eprintln!("screenshot: {}", path.display());
+        path
+    }
+
+    /// Ends the session and every process it started.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        kill_group(&mut self.driver);
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        kill_group(&mut self.driver);
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_default();
+    let candidate = home.join("bin/tauri-driver");
+    if candidate.exists() {
+        candidate
+    } else {
+        PathBuf::from("tauri-driver")
+    }
+}

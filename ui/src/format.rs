@@ -1,0 +1,48 @@
+//! How times, durations and values read on screen.
+
+use runlens_core::MetricValue;
+
+/// Local date and time, `2026-11-24 13:05`.
+pub fn datetime(ms: Option<i64>) -> String {
+    let Some(ms) = ms else { return String::new() };
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
+
+/// `1h 02m`, `3m 20s`, `850ms`; empty when the run has not ended.
+pub fn duration(start: Option<i64>, end: Option<i64>) -> String {
+    let (Some(s), Some(e)) = (start, end) else { return String::new() };
+    let ms = (e - s).max(0);
+    let secs = ms / 1000;
+    match secs {
+        0 => format!("{ms}ms"),
+        1..=59 => format!("{secs}s"),
+        60..=3599 => format!("{}m {:02}s", secs / 60, secs % 60),
+        _ => format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60),
+    }
+}
+
+/// A metric value with four significant digits; NaN and infinities spelled out.
+pub fn metric(v: MetricValue) -> String {
+    match v.class() {
+        runlens_core::metric::ValueClass::Nan => "NaN".into(),
+        runlens_core::metric::ValueClass::PosInf => "∞".into(),
+        runlens_core::metric::ValueClass::NegInf => "−∞".into(),
+        runlens_core::metric::ValueClass::Finite => {
+            let x = v.get();
+            if x != 0.0 && (x.abs() >= 1e6 || x.abs() < 1e-3) {
+                format!("{x:.3e}")
+            } else {
+                let s = format!("{x:.4}");
+                s.trim_end_matches('0').trim_end_matches('.').to_string()
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Runlens' frontend: a Leptos app rendered in the desktop shell's webview.
+//!
+//! **Only `ipc` touches `wasm_bindgen` to reach the backend**; every other module works with the
+//! typed values of `runlens-core`.
+
+mod app;
+mod format;
+mod ipc;
+mod runs;
+mod sidebar;
+mod welcome;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,77 @@
+//! The welcome screen: shown when no store was found at start (or the chosen one failed).
+
+use crate::app::{ErrorBanner, Shell};
+use crate::ipc;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use runlens_core::ApiError;
+
+#[component]
+pub fn Welcome(looked_at: Vec<String>, failed: Option<(String, ApiError)>) -> impl IntoView {
+    let shell = expect_context::<Shell>();
+    let error = RwSignal::new(failed.as_ref().map(|(_, e)| e.clone()));
+    let busy = RwSignal::new(false);
+    let show_connect = RwSignal::new(false);
+    let address = RwSignal::new(String::new());
+
+    let attempt = move |fut: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<runlens_core::ipc::StoreSummary>, ApiError>>>>| {
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match fut.await {
+                Ok(Some(store)) => shell.opened(store),
+                Ok(None) => {}
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    let open_demo = move |_| attempt(Box::pin(async { ipc::open_demo().await.map(Some) }));
+    let pick = move |_| attempt(Box::pin(ipc::pick_local_store()));
+    let connect = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let uri = address.get_untracked().trim().to_string();
+        if uri.is_empty() {
+            error.set(Some(ApiError::invalid("enter a server URL such as http://127.0.0.1:5000, or a path to mlflow.db or mlruns/")));
+            return;
+        }
+        attempt(Box::pin(async move { ipc::open_store(uri).await.map(Some) }));
+    };
+
+    let looked = (!looked_at.is_empty()).then(|| {
+        view! {
+            <p class="looked">"No MLflow store found. Looked at: "
+                {looked_at.iter().map(|p| view! { <code>{p.clone()}</code> }).collect_view()}
+            </p>
+        }
+    });
+    let attempted = failed.map(|(what, _)| view! { <p class="looked">"Could not open " <code>{what}</code></p> });
+
+    view! {
+        <div class="welcome" id="welcome">
+            <h1>"Runlens"</h1>
+            <p class="tagline">"Browse and compare your MLflow runs: a local mlflow.db, an mlruns/ folder or a tracking server."</p>
+            {looked}
+            {attempted}
+            {move || error.get().map(|e| view! { <ErrorBanner error=e /> })}
+            <div class="choices">
+                <button id="open-demo" class="primary" on:click=open_demo disabled=move || busy.get()>"Open demo workspace"</button>
+                <button id="open-local" on:click=pick disabled=move || busy.get()>"Open local store…"</button>
+                <button id="connect-server" on:click=move |_| show_connect.update(|v| *v = !*v) disabled=move || busy.get()>"Connect to server…"</button>
+            </div>
+            <Show when=move || show_connect.get()>
+                <form class="connect" id="connect-form" on:submit=connect>
+                    <label for="store-address">"Server URL, or a path to mlflow.db / mlruns/"</label>
+                    <div class="row">
+                        <input id="store-address" type="text" placeholder="http://127.0.0.1:5000"
+                            prop:value=move || address.get()
+                            on:input=move |ev| address.set(event_target_value(&ev)) />
+                        <button type="submit" class="primary" disabled=move || busy.get()>"Open"</button>
+                    </div>
+                    <p class="hint">"Credentials come from MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN."</p>
+                </form>
+            </Show>
+            <Show when=move || busy.get()><p class="busy">"Opening…"</p></Show>
+        </div>
+    }
+}

@@ -1,0 +1,129 @@
+//! `cargo xtask <command>`: everything needed to set up, build, run, test and package Runlens,
+//! in Rust rather than scattered shell scripts.
+//!
+//! - `setup [--for-tests]`: installs what is missing (apt packages, the wasm target, trunk, the exact
+//!   wasm-bindgen-cli, the Tauri CLI, tauri-driver, the pinned-MLflow venv); each step is skipped
+//!   when already done and says what it does.
+//! - `run [ARGS]`: setup, release build, then launches the app with ARGS.
+//! - `test`: setup --for-tests, builds the app for end-to-end tests, runs every test.
+//! - `e2e`: only the end-to-end tests (after the same build).
+//! - `tidy`: formatting and the documentation conventions of ARCHITECTURE.md.
+//! - `dist`: the .deb installer.
+
+mod setup;
+mod tidy;
+
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("setup") => setup::all(&root, args.iter().any(|a| a == "--for-tests")),
+        Some("run") => run(&root, &args[1..]),
+        Some("test") => test(&root, &args[1..]),
+        Some("e2e") => e2e(&root),
+        Some("tidy") => tidy::check(&root),
+        Some("dist") => dist(&root),
+        _ => {
+            eprintln!("usage: cargo xtask setup [--for-tests] | run [PATH_OR_URI] | test | e2e | tidy | dist");
+            std::process::exit(2)
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+/// Where cargo puts build outputs (honours CARGO_TARGET_DIR, as CI sets it).
+pub fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"))
+}
+
+/// Runs a command, echoing it, and fails with its exit status.
+pub fn sh(cmd: &mut Command) -> Result<()> {
+    eprintln!("  $ {}", describe(cmd));
+    let status = cmd.status().with_context(|| format!("could not start {}", describe(cmd)))?;
+    if !status.success() {
+        bail!("{} failed with {status}", describe(cmd));
+    }
+    Ok(())
+}
+
+fn describe(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program().to_string_lossy().to_string())
+        .chain(cmd.get_args().map(|a| a.to_string_lossy().to_string()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// Builds the wasm frontend into ui/dist (the shell embeds it at compile time).
+fn build_ui(root: &Path, release: bool) -> Result<()> {
+    eprintln!("==> building the frontend ({})", if release { "release" } else { "debug" });
+    let mut cmd = Command::new(setup::cargo_bin("trunk"));
+    cmd.current_dir(root.join("ui")).args(["build", "--offline"]);
+    if release {
+        cmd.arg("--release");
+    }
+    sh(&mut cmd)
+}
+
+fn run(root: &Path, app_args: &[String]) -> Result<()> {
+    setup::all(root, false)?;
+    build_ui(root, true)?;
+    eprintln!("==> building the app (release)");
+    sh(cargo().args(["build", "--release", "-p", "runlens", "--features", "custom-protocol"]))?;
+    let binary = target_dir(root).join("release").join("runlens");
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        bail!("no display to open a window on: run this on a desktop session (or under `xvfb-run`); the app is built at {}", binary.display());
+    }
+    eprintln!("==> launching {}", binary.display());
+    sh(Command::new(binary).args(app_args))
+}
+
+/// The debug app binary the end-to-end tests drive, with the UI embedded.
+fn build_e2e_app(root: &Path) -> Result<PathBuf> {
+    build_ui(root, false)?;
+    eprintln!("==> building the app for end-to-end tests");
+    sh(cargo().args(["build", "-p", "runlens", "-p", "runlens-cli", "--features", "runlens/custom-protocol"]))?;
+    Ok(target_dir(root).join("debug").join("runlens"))
+}
+
+fn test(root: &Path, extra: &[String]) -> Result<()> {
+    setup::all(root, true)?;
+    let app = build_e2e_app(root)?;
+    eprintln!("==> running every test (unit, property, interop, end-to-end)");
+    // The same feature set as the e2e build, so cargo reuses that build instead of making another.
+    let mut cmd = cargo();
+    cmd.args(["test", "--workspace", "--exclude", "runlens-ui", "--features", "runlens/custom-protocol"])
+        .args(extra)
+        .env("RUNLENS_APP", &app)
+        .env("RUNLENS_PYTHON", setup::venv_python());
+    sh(&mut cmd)
+}
+
+fn e2e(root: &Path) -> Result<()> {
+    setup::all(root, true)?;
+    let app = build_e2e_app(root)?;
+    sh(cargo()
+        .args(["test", "-p", "runlens-tests", "--features", "runlens/custom-protocol", "--test", "e2e"])
+        .env("RUNLENS_APP", &app)
+        .env("RUNLENS_PYTHON", setup::venv_python()))
+}
+
+fn dist(root: &Path) -> Result<()> {
+    setup::all(root, false)?;
+    eprintln!("==> building the .deb installer (release)");
+    sh(Command::new(root.join("node_modules/.bin/tauri")).args(["build", "--bundles", "deb"]))?;
+    let bundle = target_dir(root).join("release/bundle/deb");
+    eprintln!("==> packages in {}", bundle.display());
+    Ok(())
+}
