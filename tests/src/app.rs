@@ -75,16 +75,23 @@ fn display() -> String {
             let number = (90..400)
                 .find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists())
                 .expect("no free X display number");
-            let child = tie_to_test(
-                Command::new("Xvfb")
-                    .args([format!(":{number}"), "-screen".into(), "0".into(), "1280x800x24".into(), "-nolisten".into(), "tcp".into()])
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null()),
-            )
-            .spawn()
-            .expect("Xvfb is missing: run `cargo xtask setup --for-tests`");
-            // Leaked on purpose: the server lives as long as the test process (and dies with it).
-            std::mem::forget(child);
+            // PR_SET_PDEATHSIG fires when the spawning *thread* ends, and each test runs on its own
+            // thread: spawn the shared server from a thread that lives as long as the process.
+            let (started, ready) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let child = tie_to_test(
+                    Command::new("Xvfb")
+                        .args([format!(":{number}"), "-screen".into(), "0".into(), "1280x800x24".into(), "-nolisten".into(), "tcp".into()])
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null()),
+                )
+                .spawn();
+                let _ = started.send(child.is_ok());
+                loop {
+                    std::thread::park();
+                }
+            });
+            assert!(ready.recv().unwrap_or(false), "Xvfb is missing: run `cargo xtask setup --for-tests`");
             let socket = format!("/tmp/.X11-unix/X{number}");
             let deadline = Instant::now() + Duration::from_secs(10);
             while !Path::new(&socket).exists() {
@@ -146,17 +153,17 @@ impl App {
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + PATIENCE;
         let client = loop {
-            match ClientBuilder::native().capabilities(caps.clone()).connect(&url).await {
-                Ok(c) => break c,
-                Err(e) if Instant::now() < deadline => {
-                    let _ = e;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(e) => {
-                    kill_group(&mut driver);
-                    panic!("could not start a WebDriver session with the app: {e}");
-                }
+            let attempt = ClientBuilder::native().capabilities(caps.clone()).connect(&url);
+            let error = match tokio::time::timeout(PATIENCE, attempt).await {
+                Ok(Ok(c)) => break c,
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => format!("no session within {PATIENCE:?}"),
+            };
+            if Instant::now() >= deadline {
+                kill_group(&mut driver);
+                panic!("could not start a WebDriver session with the app: {error}");
             }
+            tokio::time::sleep(Duration::from_millis(200)).await;
         };
         App { client, driver, screenshots: screenshot_dir(target_tmpdir), _turn: turn }
     }

@@ -149,11 +149,12 @@ fn diff_arrays(path: &str, a: &[Value], b: &[Value], out: &mut Vec<String>) {
         }
         _ => {
             if a.len() != b.len() {
-                out.push(format!("{path}: MLflow has {} item(s), Runlens {}", a.len(), b.len()));
                 if a.len().max(b.len()) <= 12 {
-                    out.push(format!("{path}:\n      MLflow  {}\n      Runlens {}", show(&Value::Array(a.to_vec())), show(&Value::Array(b.to_vec()))));
+                    let (x, y) = (show(&Value::Array(a.to_vec())), show(&Value::Array(b.to_vec())));
+                    out.push(format!("{path}: {} item(s) vs {}\n      MLflow  {x}\n      Runlens {y}", a.len(), b.len()));
                     return;
                 }
+                out.push(format!("{path}: MLflow has {} item(s), Runlens {}", a.len(), b.len()));
             }
             for (i, (x, y)) in a.iter().zip(b).enumerate() {
                 diff_values(&format!("{path}[{i}]"), x, y, out);

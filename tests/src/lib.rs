@@ -31,7 +31,12 @@ pub const DEFAULT_PYTHON: &str = "/root/.cache/runlens/venv-mlflow/bin/python";
 
 /// MLflow's Python: `$RUNLENS_PYTHON`, else [`DEFAULT_PYTHON`].
 pub fn try_python() -> Result<PathBuf, String> {
-    let (path, from_env) = match std::env::var_os("RUNLENS_PYTHON").filter(|v| !v.is_empty()) {
+    resolve_python(std::env::var_os("RUNLENS_PYTHON"))
+}
+
+/// [`try_python`] with the value of `RUNLENS_PYTHON` given.
+fn resolve_python(override_path: Option<std::ffi::OsString>) -> Result<PathBuf, String> {
+    let (path, from_env) = match override_path.filter(|v| !v.is_empty()) {
         Some(p) => (PathBuf::from(p), true),
         None => (PathBuf::from(DEFAULT_PYTHON), false),
     };
@@ -332,6 +337,22 @@ fn remove_dirs_of_finished_processes(base: &Path) {
         let Some(pid) = name.strip_prefix('p').and_then(|p| p.parse::<u32>().ok()) else { continue };
         if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
             let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_python_says_how_to_install_it() {
+        let err = resolve_python(Some("/no/such/python".into())).unwrap_err();
+        assert!(err.contains("RUNLENS_PYTHON=/no/such/python") && err.contains("cargo xtask setup"), "{err}");
+        let found = resolve_python(Some(std::env::current_exe().unwrap().into_os_string())).unwrap();
+        assert_eq!(found, std::env::current_exe().unwrap());
+        if !Path::new(DEFAULT_PYTHON).exists() {
+            assert!(resolve_python(None).unwrap_err().contains("run `cargo xtask setup`"));
         }
     }
 }

@@ -114,7 +114,7 @@ fn e2e(root: &Path) -> Result<()> {
     setup::all(root, true)?;
     let app = build_e2e_app(root)?;
     sh(cargo()
-        .args(["test", "-p", "runlens-tests", "--features", "runlens/custom-protocol", "--test", "e2e"])
+        .args(["test", "-p", "runlens-tests", "--test", "e2e"])
         .env("RUNLENS_APP", &app)
         .env("RUNLENS_PYTHON", setup::venv_python()))
 }

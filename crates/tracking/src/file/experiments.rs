@@ -1,9 +1,11 @@
 //! Experiments of the file store: `mlruns/<id>/meta.yaml` plus `tags/<key>` files; deleted
 //! experiments (with their runs) live in `mlruns/.trash/<id>/`.
 
-use super::io::{self, already_exists, corrupt, invalid, not_found, parse_int, write_atomic, META, MODELS, TAGS, TRASH};
+use super::io::{
+    self, already_exists, corrupt, invalid, not_found, parse_int, write_atomic, META, MODELS, TAGS, TRASH,
+};
 use super::names::random_experiment_id;
-use super::yaml::{read_meta, Doc, Meta};
+use super::yaml::{read_meta, Doc, Meta, StringFields};
 use super::Fs;
 use crate::error::Result;
 use runlens_core::filter::parse_experiment_filter;
@@ -27,6 +29,19 @@ pub(super) struct ExperimentMeta {
     lifecycle_stage: Option<String>,
     creation_time: Option<String>,
     last_update_time: Option<String>,
+    workspace: Option<String>,
+}
+
+impl StringFields for ExperimentMeta {
+    fn string_fields(&self) -> Vec<(&'static str, &Option<String>)> {
+        vec![
+            ("experiment_id", &self.experiment_id),
+            ("name", &self.name),
+            ("artifact_location", &self.artifact_location),
+            ("lifecycle_stage", &self.lifecycle_stage),
+            ("workspace", &self.workspace),
+        ]
+    }
 }
 
 /// An experiment folder, active (`mlruns/<id>`) or deleted (`mlruns/.trash/<id>`).
@@ -100,7 +115,10 @@ impl Fs {
         let (meta, doc) = match read_meta::<ExperimentMeta>(&path)? {
             Meta::Found(meta, doc) => (meta, doc),
             Meta::Missing => {
-                return Ok(Err(Skip { path: d.dir.clone(), problem: "is not an experiment: it has no meta.yaml".into() }))
+                return Ok(Err(Skip {
+                    path: d.dir.clone(),
+                    problem: "is not an experiment: it has no meta.yaml".into(),
+                }))
             }
             Meta::Empty => return Ok(Err(Skip { path, problem: "is empty".into() })),
         };
@@ -306,10 +324,7 @@ impl Fs {
         let (_, mut doc) = self.read_experiment_strict(&d)?;
         let target = self.trash().join(id);
         if target.exists() {
-            return Err(already_exists(format!(
-                "cannot delete experiment {id}: {} already exists",
-                target.display()
-            )));
+            return Err(already_exists(format!("cannot delete experiment {id}: {} already exists", target.display())));
         }
         let now = io::now_ms();
         for run_dir in self.run_dirs_of(&d)? {
@@ -330,7 +345,9 @@ impl Fs {
         }
         let target = self.root.join(id);
         if target.exists() {
-            return Err(already_exists(format!("cannot restore experiment {id}: an active experiment has the same id")));
+            return Err(already_exists(format!(
+                "cannot restore experiment {id}: an active experiment has the same id"
+            )));
         }
         std::fs::rename(&source, &target).map_err(|e| io::io_err(&source, e))?;
         let d = ExpDir { id: id.to_string(), dir: target, deleted: false };

@@ -21,10 +21,7 @@ pub(super) const INPUTS: &str = "inputs";
 pub(super) const RESERVED_EXPERIMENT_FOLDERS: [&str; 4] = [TAGS, DATASETS, "traces", MODELS];
 
 pub(super) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 pub(super) fn not_found(message: impl Into<String>) -> TrackingError {

@@ -253,7 +253,12 @@ impl Store for FileStore {
         self.run(move |fs| fs.get_model_version_by_alias(&name, &alias)).await
     }
 
-    async fn create_registered_model(&self, name: &str, description: Option<&str>, tags: &Tags) -> Result<RegisteredModel> {
+    async fn create_registered_model(
+        &self,
+        name: &str,
+        description: Option<&str>,
+        tags: &Tags,
+    ) -> Result<RegisteredModel> {
         let (name, description, tags) = (name.to_string(), description.map(str::to_string), tags.clone());
         self.run(move |fs| fs.create_registered_model(&name, description.as_deref(), &tags)).await
     }

@@ -35,10 +35,10 @@ const ADJECTIVES: &[&str] = &[
 ];
 
 const NOUNS: &[&str] = &[
-    "ant", "bat", "bear", "bee", "bird", "boar", "carp", "cat", "colt", "crab", "crow", "deer", "dove", "duck",
-    "eel", "elk", "finch", "fox", "frog", "goat", "gull", "hare", "hawk", "hen", "horse", "jay", "kite", "lark",
-    "lion", "lynx", "mole", "moth", "newt", "owl", "panda", "pig", "pony", "ram", "robin", "seal", "shark", "sheep",
-    "slug", "snail", "swan", "toad", "trout", "wasp", "whale", "wolf", "wren", "yak",
+    "ant", "bat", "bear", "bee", "bird", "boar", "carp", "cat", "colt", "crab", "crow", "deer", "dove", "duck", "eel",
+    "elk", "finch", "fox", "frog", "goat", "gull", "hare", "hawk", "hen", "horse", "jay", "kite", "lark", "lion",
+    "lynx", "mole", "moth", "newt", "owl", "panda", "pig", "pony", "ram", "robin", "seal", "shark", "sheep", "slug",
+    "snail", "swan", "toad", "trout", "wasp", "whale", "wolf", "wren", "yak",
 ];
 
 /// A run name such as `swift-owl-417`, at most 20 characters (MLflow's `_generate_random_name`).

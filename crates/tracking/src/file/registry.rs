@@ -5,7 +5,7 @@
 //! aliases) whenever a version, alias or tag of the model changes; Runlens does the same.
 
 use super::io::{self, already_exists, corrupt, invalid, not_found, parse_int, write_atomic, META, MODELS, TAGS};
-use super::yaml::{read_meta, Doc, Meta, Node};
+use super::yaml::{read_meta, Doc, Meta, Node, StringFields};
 use super::Fs;
 use crate::error::Result;
 use runlens_core::filter::{parse_experiment_filter, Field};
@@ -32,6 +32,21 @@ struct ModelMeta {
     creation_timestamp: Option<String>,
     last_updated_timestamp: Option<String>,
     description: Option<String>,
+    workspace: Option<String>,
+    deployment_job_id: Option<String>,
+    deployment_job_state: Option<String>,
+}
+
+impl StringFields for ModelMeta {
+    fn string_fields(&self) -> Vec<(&'static str, &Option<String>)> {
+        vec![
+            ("name", &self.name),
+            ("description", &self.description),
+            ("workspace", &self.workspace),
+            ("deployment_job_id", &self.deployment_job_id),
+            ("deployment_job_state", &self.deployment_job_state),
+        ]
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -48,6 +63,29 @@ struct VersionMeta {
     status_message: Option<String>,
     run_link: Option<String>,
     storage_location: Option<String>,
+    model_id: Option<String>,
+    workspace: Option<String>,
+    deployment_job_state: Option<String>,
+}
+
+impl StringFields for VersionMeta {
+    fn string_fields(&self) -> Vec<(&'static str, &Option<String>)> {
+        vec![
+            ("name", &self.name),
+            ("description", &self.description),
+            ("user_id", &self.user_id),
+            ("current_stage", &self.current_stage),
+            ("source", &self.source),
+            ("run_id", &self.run_id),
+            ("status", &self.status),
+            ("status_message", &self.status_message),
+            ("run_link", &self.run_link),
+            ("storage_location", &self.storage_location),
+            ("model_id", &self.model_id),
+            ("workspace", &self.workspace),
+            ("deployment_job_state", &self.deployment_job_state),
+        ]
+    }
 }
 
 /// The parts of an MLflow 3 logged model (`<exp>/models/m-<id>/meta.yaml`) a version needs.
@@ -56,6 +94,9 @@ struct LoggedModelMeta {
     artifact_location: Option<String>,
     source_run_id: Option<String>,
 }
+
+/// Read only, never rewritten.
+impl StringFields for LoggedModelMeta {}
 
 /// One version as stored, with what `ModelVersion` does not carry.
 struct VersionRecord {
@@ -87,7 +128,10 @@ fn validate_model_tag(key: &str, value: &str) -> Result<()> {
 
 /// Alias names as MLflow checks them before touching `aliases/<alias>`.
 fn validate_alias_chars(alias: &str) -> Result<()> {
-    if alias.is_empty() || alias.chars().count() > 255 || !alias.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') {
+    if alias.is_empty()
+        || alias.chars().count() > 255
+        || !alias.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    {
         return Err(invalid(format!("invalid alias {alias:?}: use 1 to 255 letters, digits, '_' or '-'")));
     }
     Ok(())
@@ -256,7 +300,7 @@ impl Fs {
                 out.push(record);
             }
         }
-        out.sort_by(|a, b| b.version.version.cmp(&a.version.version));
+        out.sort_by_key(|r| std::cmp::Reverse(r.version.version));
         Ok(out)
     }
 
@@ -310,7 +354,11 @@ impl Fs {
     pub(super) fn search_registered_models(&self, req: &SearchModels) -> Result<Page<RegisteredModel>> {
         let text = req.filter.as_deref().unwrap_or("");
         let filter = parse_experiment_filter(text).map_err(ApiError::from)?;
-        if let Some(c) = filter.clauses.iter().find(|c| !matches!(c.field, Field::Tag(_) | Field::Attribute(runlens_core::filter::Attribute::Name))) {
+        if let Some(c) = filter
+            .clauses
+            .iter()
+            .find(|c| !matches!(c.field, Field::Tag(_) | Field::Attribute(runlens_core::filter::Attribute::Name)))
+        {
             return Err(invalid(format!(
                 "registered models can be filtered by name and tags only, not by {:?}",
                 c.field
@@ -371,7 +419,12 @@ impl Fs {
         self.get_model_version(name, number)
     }
 
-    pub(super) fn create_registered_model(&self, name: &str, description: Option<&str>, tags: &Tags) -> Result<RegisteredModel> {
+    pub(super) fn create_registered_model(
+        &self,
+        name: &str,
+        description: Option<&str>,
+        tags: &Tags,
+    ) -> Result<RegisteredModel> {
         validate_model_name(name)?;
         for (key, value) in tags {
             validate_model_tag(key, value)?;
@@ -433,9 +486,11 @@ impl Fs {
                 Ok(v) => self.get_model_version(name, v),
                 Err(_) if which.eq_ignore_ascii_case("latest") => self.get_model_version_by_alias(name, "latest"),
                 Err(_) => match Stage::parse(which) {
-                    Some(stage) => self.model_versions(name)?.into_iter().find(|v| v.current_stage == stage).ok_or_else(
-                        || not_found(format!("model {name:?} has no version in stage {stage}")),
-                    ),
+                    Some(stage) => self
+                        .model_versions(name)?
+                        .into_iter()
+                        .find(|v| v.current_stage == stage)
+                        .ok_or_else(|| not_found(format!("model {name:?} has no version in stage {stage}"))),
                     None => Err(unresolvable(format!("{which:?} is neither a version, a stage nor 'latest'"))),
                 },
             }
@@ -471,8 +526,9 @@ impl Fs {
                 Err(e) => return Err(io::io_err(&vdir, e)),
             }
         }
-        let (version, vdir) = claimed
-            .ok_or_else(|| already_exists(format!("could not claim a new version number for model {:?}; try again", req.name)))?;
+        let (version, vdir) = claimed.ok_or_else(|| {
+            already_exists(format!("could not claim a new version number for model {:?}; try again", req.name))
+        })?;
         let now = io::now_ms();
         let mut doc = Doc::new();
         doc.set("creation_timestamp", now)

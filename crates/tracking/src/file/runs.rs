@@ -8,7 +8,7 @@ use super::io::{
     METRICS, PARAMS, RESERVED_EXPERIMENT_FOLDERS, TAGS,
 };
 use super::names::random_run_name;
-use super::yaml::{python_float_repr, read_meta, Doc, Meta, Node};
+use super::yaml::{python_float_repr, read_meta, Doc, Meta, Node, StringFields};
 use super::Fs;
 use crate::error::Result;
 use runlens_core::filter::parse_run_filter;
@@ -43,6 +43,26 @@ struct RunMeta {
     end_time: Option<String>,
     artifact_uri: Option<String>,
     lifecycle_stage: Option<String>,
+    source_name: Option<String>,
+    entry_point_name: Option<String>,
+    source_version: Option<String>,
+}
+
+impl StringFields for RunMeta {
+    fn string_fields(&self) -> Vec<(&'static str, &Option<String>)> {
+        vec![
+            ("run_id", &self.run_id),
+            ("run_uuid", &self.run_uuid),
+            ("run_name", &self.run_name),
+            ("experiment_id", &self.experiment_id),
+            ("user_id", &self.user_id),
+            ("artifact_uri", &self.artifact_uri),
+            ("lifecycle_stage", &self.lifecycle_stage),
+            ("source_name", &self.source_name),
+            ("entry_point_name", &self.entry_point_name),
+            ("source_version", &self.source_version),
+        ]
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -51,6 +71,9 @@ struct InputMeta {
     source_id: Option<String>,
     tags: Option<BTreeMap<String, Option<String>>>,
 }
+
+/// Read only, never rewritten.
+impl StringFields for InputMeta {}
 
 #[derive(Debug, Default, Deserialize)]
 struct DatasetMeta {
@@ -61,6 +84,9 @@ struct DatasetMeta {
     schema: Option<String>,
     profile: Option<String>,
 }
+
+/// Read only, never rewritten.
+impl StringFields for DatasetMeta {}
 
 /// A run's folder and the experiment folder it sits in.
 #[derive(Debug, Clone)]
@@ -113,7 +139,10 @@ impl Fs {
         let folder = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let run_id = meta.run_id.clone().or_else(|| meta.run_uuid.clone()).unwrap_or_else(|| folder.clone());
         if run_id != folder {
-            return Ok(Err(Skip { path, problem: format!("records run_id {run_id:?} but its folder is named {folder:?}") }));
+            return Ok(Err(Skip {
+                path,
+                problem: format!("records run_id {run_id:?} but its folder is named {folder:?}"),
+            }));
         }
         let experiment_id = meta.experiment_id.clone().unwrap_or_default();
         if experiment_id != exp.id {
@@ -215,7 +244,9 @@ impl Fs {
         }
         let loaded = parallel_map(&candidates, |(exp, dir)| -> Result<Option<Run>> {
             match self.read_run_info(exp, dir)? {
-                Ok((info, _)) if req.view_type.includes(info.lifecycle_stage) => Ok(Some(self.load_run(exp, dir, info)?)),
+                Ok((info, _)) if req.view_type.includes(info.lifecycle_stage) => {
+                    Ok(Some(self.load_run(exp, dir, info)?))
+                }
                 _ => Ok(None),
             }
         });
@@ -467,7 +498,11 @@ fn validate_batch(batch: &LogBatch) -> Result<()> {
         ("metrics", batch.metrics.len(), MAX_METRICS_PER_BATCH),
         ("params", batch.params.len(), MAX_PARAMS_TAGS_PER_BATCH),
         ("tags", batch.tags.len(), MAX_PARAMS_TAGS_PER_BATCH),
-        ("metrics, params and tags", batch.metrics.len() + batch.params.len() + batch.tags.len(), MAX_ENTITIES_PER_BATCH),
+        (
+            "metrics, params and tags",
+            batch.metrics.len() + batch.params.len() + batch.tags.len(),
+            MAX_ENTITIES_PER_BATCH,
+        ),
     ];
     for (what, n, limit) in limits {
         if n > limit {
@@ -547,7 +582,8 @@ pub(super) fn latest_metric(points: &[Metric]) -> Option<&Metric> {
             Some(b) => {
                 let newer = m.step > b.step
                     || (m.step == b.step
-                        && (m.timestamp > b.timestamp || (m.timestamp == b.timestamp && m.value.get() > b.value.get())));
+                        && (m.timestamp > b.timestamp
+                            || (m.timestamp == b.timestamp && m.value.get() > b.value.get())));
                 Some(if newer { m } else { b })
             }
         };

@@ -46,7 +46,11 @@ fn fixture() -> (tempfile::TempDir, FileStore) {
     put(r, &format!("{EXP}/tags/mlflow.note.content"), "multi\nline");
 
     let run = format!("{EXP}/{RUN}");
-    put(r, &format!("{run}/meta.yaml"), &run_meta(r, EXP, RUN, "alpha", 3, "active", "").replace("end_time: null", "end_time: 99999999"));
+    put(
+        r,
+        &format!("{run}/meta.yaml"),
+        &run_meta(r, EXP, RUN, "alpha", 3, "active", "").replace("end_time: null", "end_time: 99999999"),
+    );
     put(r, &format!("{run}/metrics/loss"), "1000 1.0 0\n1001 0.5 1\n1002 nan 2\n1003 inf 3\n1004 -inf 4\n");
     put(r, &format!("{run}/metrics/eval/loss"), "5 0.25 3\n5 0.75 3\n");
     put(r, &format!("{run}/metrics/xss score: 1"), "7 3.0 0\n");
@@ -71,7 +75,11 @@ fn fixture() -> (tempfile::TempDir, FileStore) {
     );
 
     let child = format!("{EXP}/{CHILD}");
-    put(r, &format!("{child}/meta.yaml"), &run_meta(r, EXP, CHILD, "child", 1, "deleted", "deleted_time: 1795526662695\n"));
+    put(
+        r,
+        &format!("{child}/meta.yaml"),
+        &run_meta(r, EXP, CHILD, "child", 1, "deleted", "deleted_time: 1795526662695\n"),
+    );
     put(r, &format!("{child}/tags/mlflow.parentRunId"), RUN);
     put(r, &format!("{child}/tags/mlflow.runName"), "child");
     for sub in ["metrics", "params", "artifacts"] {
@@ -79,7 +87,12 @@ fn fixture() -> (tempfile::TempDir, FileStore) {
     }
 
     let trashed = format!(".trash/{DELETED_EXP}");
-    put(r, &format!("{trashed}/meta.yaml"), &experiment_meta(r, DELETED_EXP, "to delete", "deleted", 1795526662697).replace("name: to", "tags: {}\nname: to"));
+    put(
+        r,
+        &format!("{trashed}/meta.yaml"),
+        &experiment_meta(r, DELETED_EXP, "to delete", "deleted", 1795526662697)
+            .replace("name: to", "tags: {}\nname: to"),
+    );
     put(
         r,
         &format!("{trashed}/{TRASHED_RUN}/meta.yaml"),
@@ -155,7 +168,10 @@ async fn reads_experiments_with_tags_trash_filters_and_order() {
         .await
         .unwrap();
     assert_eq!(deleted.items.len(), 1);
-    assert_eq!((deleted.items[0].experiment_id.as_str(), deleted.items[0].lifecycle_stage), (DELETED_EXP, LifecycleStage::Deleted));
+    assert_eq!(
+        (deleted.items[0].experiment_id.as_str(), deleted.items[0].lifecycle_stage),
+        (DELETED_EXP, LifecycleStage::Deleted)
+    );
 
     let all = SearchExperiments {
         view_type: ViewType::All,
@@ -165,7 +181,8 @@ async fn reads_experiments_with_tags_trash_filters_and_order() {
     };
     let page = store.search_experiments(&all).await.unwrap();
     assert_eq!(page.items.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["Default", "exp one"]);
-    let rest = SearchExperiments { page: PageRequest { max_results: Some(2), page_token: page.next_page_token }, ..all };
+    let rest =
+        SearchExperiments { page: PageRequest { max_results: Some(2), page_token: page.next_page_token }, ..all };
     assert_eq!(store.search_experiments(&rest).await.unwrap().items[0].name, "to delete");
 
     let filtered = SearchExperiments { filter: Some("tags.project = 'vision'".into()), ..Default::default() };
@@ -231,7 +248,8 @@ async fn searches_runs_by_view_filter_and_order() {
     assert_eq!(store.search_runs(&filtered).await.unwrap().items.len(), 1);
     let none = SearchRuns { filter: Some("metrics.loss > 0".into()), ..search(&[EXP]) };
     assert!(store.search_runs(&none).await.unwrap().items.is_empty());
-    let ordered = SearchRuns { view_type: ViewType::All, order_by: vec!["attributes.run_name ASC".into()], ..search(&[EXP]) };
+    let ordered =
+        SearchRuns { view_type: ViewType::All, order_by: vec!["attributes.run_name ASC".into()], ..search(&[EXP]) };
     let names: Vec<_> = store.search_runs(&ordered).await.unwrap().items.into_iter().map(|r| r.info.run_name).collect();
     assert_eq!(names, ["alpha", "child"]);
 }
@@ -264,7 +282,10 @@ async fn malformed_files_are_reported_or_skipped_as_mlflow_does() {
     assert_eq!(e.code, ErrorCode::CorruptStore);
     assert!(e.message.contains("0/meta.yaml"), "{e}");
     assert!(e.detail.is_some(), "{e:?}");
-    assert_eq!(code(store.search_experiments(&SearchExperiments::default()).await.unwrap_err()), ErrorCode::CorruptStore);
+    assert_eq!(
+        code(store.search_experiments(&SearchExperiments::default()).await.unwrap_err()),
+        ErrorCode::CorruptStore
+    );
 
     put(&r, &format!("{EXP}/{CHILD}/meta.yaml"), "run_id: [\n");
     let e = ApiError::from(store.search_runs(&search(&[EXP])).await.unwrap_err());
@@ -302,14 +323,21 @@ async fn creates_experiments_like_mlflow_and_keeps_names_unique() {
     assert_eq!(code(store.rename_experiment(&id, "to delete").await.unwrap_err()), ErrorCode::AlreadyExists);
     store.rename_experiment(&id, "renamed").await.unwrap();
     assert_eq!(store.get_experiment(&id).await.unwrap().name, "renamed");
-    let custom = CreateExperiment { name: "custom".into(), artifact_location: Some("s3://bucket/x".into()), ..Default::default() };
+    let custom = CreateExperiment {
+        name: "custom".into(),
+        artifact_location: Some("s3://bucket/x".into()),
+        ..Default::default()
+    };
     let cid = store.create_experiment(&custom).await.unwrap();
     assert_eq!(store.get_experiment(&cid).await.unwrap().artifact_location, "s3://bucket/x");
 
     store.set_experiment_tag(&id, "k", "v").await.unwrap();
     store.delete_experiment_tag(&id, "k").await.unwrap();
     assert_eq!(code(store.delete_experiment_tag(&id, "k").await.unwrap_err()), ErrorCode::NotFound);
-    assert_eq!(code(store.create_experiment(&CreateExperiment::default()).await.unwrap_err()), ErrorCode::InvalidArgument);
+    assert_eq!(
+        code(store.create_experiment(&CreateExperiment::default()).await.unwrap_err()),
+        ErrorCode::InvalidArgument
+    );
 }
 
 #[tokio::test]
@@ -360,7 +388,8 @@ async fn creates_and_logs_runs_in_mlflow_format() {
         "artifact_uri: {}\ndeleted_time: null\nend_time: null\nentry_point_name: ''\nexperiment_id: '{EXP}'\n\
          lifecycle_stage: active\nrun_id: {}\nrun_name: beta\nsource_name: ''\nsource_type: 4\nsource_version: ''\n\
          start_time: 42\nstatus: 1\ntags: []\nuser_id: ann\n",
-        info.artifact_uri, info.run_id
+        yaml::scalar_str(&info.artifact_uri),
+        yaml::scalar_str(&info.run_id)
     );
     assert_eq!(meta, want);
     for sub in ["metrics", "params", "artifacts"] {
@@ -391,7 +420,10 @@ async fn creates_and_logs_runs_in_mlflow_format() {
     assert!(run.metric("eval/acc").unwrap().value.get().is_nan());
 
     // Params are immutable: the same value again is fine, another value is refused.
-    store.log_batch(&info.run_id, &LogBatch { params: vec![("lr".into(), "0.1".into())], ..Default::default() }).await.unwrap();
+    store
+        .log_batch(&info.run_id, &LogBatch { params: vec![("lr".into(), "0.1".into())], ..Default::default() })
+        .await
+        .unwrap();
     let change = LogBatch { params: vec![("lr".into(), "0.2".into())], ..Default::default() };
     let e = ApiError::from(store.log_batch(&info.run_id, &change).await.unwrap_err());
     assert_eq!(e.code, ErrorCode::InvalidArgument);
@@ -411,8 +443,14 @@ async fn creates_and_logs_runs_in_mlflow_format() {
 
     store.delete_run(&info.run_id).await.unwrap();
     let deleted_meta = fs::read_to_string(dir.join("meta.yaml")).unwrap();
-    assert!(deleted_meta.contains("lifecycle_stage: deleted\n") && deleted_meta.contains("deleted_time: "), "{deleted_meta}");
-    assert_eq!(code(store.log_batch(&info.run_id, &LogBatch::metric("m", 1.0, 1, 1)).await.unwrap_err()), ErrorCode::InvalidArgument);
+    assert!(
+        deleted_meta.contains("lifecycle_stage: deleted\n") && deleted_meta.contains("deleted_time: "),
+        "{deleted_meta}"
+    );
+    assert_eq!(
+        code(store.log_batch(&info.run_id, &LogBatch::metric("m", 1.0, 1, 1)).await.unwrap_err()),
+        ErrorCode::InvalidArgument
+    );
     store.restore_run(&info.run_id).await.unwrap();
     let restored = fs::read_to_string(dir.join("meta.yaml")).unwrap();
     assert!(restored.contains("lifecycle_stage: active\n") && !restored.contains("deleted_time"), "{restored}");
@@ -429,7 +467,10 @@ async fn creates_and_logs_runs_in_mlflow_format() {
     assert_eq!(code(store.create_run(&clash).await.unwrap_err()), ErrorCode::InvalidArgument);
     let orphan = CreateRun { experiment_id: EXP.into(), parent_run_id: Some("f".repeat(32)), ..Default::default() };
     assert_eq!(code(store.create_run(&orphan).await.unwrap_err()), ErrorCode::NotFound);
-    assert_eq!(code(store.create_run(&CreateRun { experiment_id: "99".into(), ..Default::default() }).await.unwrap_err()), ErrorCode::NotFound);
+    assert_eq!(
+        code(store.create_run(&CreateRun { experiment_id: "99".into(), ..Default::default() }).await.unwrap_err()),
+        ErrorCode::NotFound
+    );
 }
 
 #[tokio::test]
@@ -443,7 +484,10 @@ async fn reads_the_registry_with_aliases_and_latest_versions() {
     let versions = store.model_versions("clf").await.unwrap();
     assert_eq!(versions.iter().map(|v| v.version).collect::<Vec<_>>(), [3, 2, 1]);
     let v2 = store.get_model_version_by_alias("clf", "champion").await.unwrap();
-    assert_eq!((v2.version, v2.aliases.as_slice(), v2.tags.get("t").map(String::as_str)), (2, &["champion".to_string()][..], Some("1")));
+    assert_eq!(
+        (v2.version, v2.aliases.as_slice(), v2.tags.get("t").map(String::as_str)),
+        (2, &["champion".to_string()][..], Some("1"))
+    );
     assert_eq!(v2.run_id.as_deref(), Some(RUN));
     assert_eq!(v2.description, None);
     assert_eq!(store.get_model_version_by_alias("clf", "latest").await.unwrap().version, 3);
@@ -457,9 +501,13 @@ async fn reads_the_registry_with_aliases_and_latest_versions() {
 async fn writes_the_registry_with_transitions_aliases_and_timestamps() {
     let (tmp, store) = fixture();
     let r = tmp.path().join("mlruns");
-    let m = store.create_registered_model("reg", Some("desc"), &Tags::from([("team".into(), "b".into())])).await.unwrap();
+    let m =
+        store.create_registered_model("reg", Some("desc"), &Tags::from([("team".into(), "b".into())])).await.unwrap();
     assert_eq!((m.description.as_deref(), m.tags.len(), m.latest_versions.len()), (Some("desc"), 1, 0));
-    assert_eq!(code(store.create_registered_model("reg", None, &Tags::new()).await.unwrap_err()), ErrorCode::AlreadyExists);
+    assert_eq!(
+        code(store.create_registered_model("reg", None, &Tags::new()).await.unwrap_err()),
+        ErrorCode::AlreadyExists
+    );
     let meta = fs::read_to_string(r.join("models/reg/meta.yaml")).unwrap();
     assert!(meta.starts_with("aliases: {}\ncreation_timestamp: ") && meta.contains("description: desc\n"), "{meta}");
 
@@ -479,7 +527,12 @@ async fn writes_the_registry_with_transitions_aliases_and_timestamps() {
     assert!(vmeta.contains("current_stage: None\n") && vmeta.contains("version: 1\n"), "{vmeta}");
     assert!(vmeta.contains("storage_location: file:///tmp/model0\n"), "{vmeta}");
 
-    let to = |version, stage, archive| TransitionStage { name: "reg".into(), version, stage, archive_existing_versions: archive };
+    let to = |version, stage, archive| TransitionStage {
+        name: "reg".into(),
+        version,
+        stage,
+        archive_existing_versions: archive,
+    };
     store.transition_stage(&to(1, Stage::Production, false)).await.unwrap();
     store.transition_stage(&to(2, Stage::Production, false)).await.unwrap();
     let v3 = store.transition_stage(&to(3, Stage::Production, true)).await.unwrap();
@@ -517,12 +570,18 @@ async fn writes_the_registry_with_transitions_aliases_and_timestamps() {
 
     // A version MLflow deleted keeps its folder but is gone, and its number is not reused.
     let v2_meta = r.join("models/reg/version-2/meta.yaml");
-    fs::write(&v2_meta, fs::read_to_string(&v2_meta).unwrap().replace("current_stage: Archived", "current_stage: Deleted_Internal")).unwrap();
+    fs::write(
+        &v2_meta,
+        fs::read_to_string(&v2_meta).unwrap().replace("current_stage: Archived", "current_stage: Deleted_Internal"),
+    )
+    .unwrap();
     assert_eq!(code(store.get_model_version("reg", 2).await.unwrap_err()), ErrorCode::NotFound);
     let req = CreateModelVersion { name: "reg".into(), source: "models:/reg/3".into(), ..Default::default() };
     let v4 = store.create_model_version(&req).await.unwrap();
     assert_eq!((v4.version, v4.source.as_str()), (4, "models:/reg/3"));
-    assert!(fs::read_to_string(r.join("models/reg/version-4/meta.yaml")).unwrap().contains("storage_location: file:///tmp/model2\n"));
+    assert!(fs::read_to_string(r.join("models/reg/version-4/meta.yaml"))
+        .unwrap()
+        .contains("storage_location: file:///tmp/model2\n"));
     let unknown = CreateModelVersion { name: "nope".into(), source: "x".into(), ..Default::default() };
     assert_eq!(code(store.create_model_version(&unknown).await.unwrap_err()), ErrorCode::NotFound);
 }

@@ -73,6 +73,15 @@ impl Doc {
         self.0.remove(key);
     }
 
+    /// Puts back a string field exactly as written where the YAML 1.2 reading of the whole
+    /// document took it for a number or a bool (PyYAML writes `1e3` or `0o17` unquoted, as they
+    /// are strings in YAML 1.1); otherwise rewriting the file would change the value.
+    fn keep_string(&mut self, key: &str, raw: &str) {
+        if let Some(node @ (Node::Int(_) | Node::Raw(_))) = self.0.get_mut(key) {
+            *node = Node::Str(raw.to_string());
+        }
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::new();
         let entries: Vec<(String, Node)> = self.0.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -236,10 +245,20 @@ pub(super) fn scalar_str(s: &str) -> String {
     }
 }
 
-/// Plain (unquoted) only when no YAML 1.1 or 1.2 resolver could read it as anything but a
-/// string: starts with a letter, `_` or `/`, holds no indicator sequences, is not a bool word.
+/// Plain (unquoted) only when PyYAML's YAML 1.1 resolvers cannot read it as anything but a
+/// string: it starts with a letter, `_` or `/`, holds no indicator sequences and is not a bool
+/// word; or it is letters and digits that are no integer (`463d62…` run ids, not `0x1F`).
 fn is_plain_safe(s: &str) -> bool {
     let Some(first) = s.chars().next() else { return false };
+    if first.is_ascii_digit() {
+        let int_with_prefix = |prefix: &str, digit: fn(char) -> bool| {
+            s.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty() && rest.chars().all(digit))
+        };
+        return s.chars().all(|c| c.is_ascii_alphanumeric())
+            && s.chars().any(|c| c.is_ascii_alphabetic())
+            && !int_with_prefix("0b", |c| c == '0' || c == '1')
+            && !int_with_prefix("0x", |c| c.is_ascii_hexdigit());
+    }
     if !(first.is_ascii_alphabetic() || first == '_' || first == '/') {
         return false;
     }
@@ -249,10 +268,7 @@ fn is_plain_safe(s: &str) -> bool {
     if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | ':' | '-' | ' ')) {
         return false;
     }
-    !matches!(
-        s.to_ascii_lowercase().as_str(),
-        "y" | "yes" | "n" | "no" | "true" | "false" | "on" | "off" | "null"
-    )
+    !matches!(s.to_ascii_lowercase().as_str(), "y" | "yes" | "n" | "no" | "true" | "false" | "on" | "off" | "null")
 }
 
 /// Characters that stand for themselves inside single quotes (no line breaks, no controls).
@@ -287,6 +303,14 @@ fn double_quoted(s: &str) -> String {
     out
 }
 
+/// A typed view of one kind of `meta.yaml`, naming the fields that hold strings.
+pub(super) trait StringFields {
+    /// Every string field of the view with its text as written (`None` when absent or null).
+    fn string_fields(&self) -> Vec<(&'static str, &Option<String>)> {
+        Vec::new()
+    }
+}
+
 /// What reading a `meta.yaml` found.
 pub(super) enum Meta<T> {
     /// No such file: the folder is not (or not yet) an entity.
@@ -299,7 +323,7 @@ pub(super) enum Meta<T> {
 
 /// Reads one `meta.yaml` into a typed view plus the whole document. A file that is not YAML,
 /// or not a mapping, is a [`CorruptStore`](runlens_core::ErrorCode::CorruptStore) error naming it.
-pub(super) fn read_meta<T: DeserializeOwned>(path: &Path) -> Result<Meta<T>> {
+pub(super) fn read_meta<T: DeserializeOwned + StringFields>(path: &Path) -> Result<Meta<T>> {
     let mut text = match read_text(path)? {
         None => return Ok(Meta::Missing),
         Some(t) => t,
@@ -315,8 +339,8 @@ pub(super) fn read_meta<T: DeserializeOwned>(path: &Path) -> Result<Meta<T>> {
             Some(t) => t,
         };
     }
-    let value: Value = serde_yaml_ng::from_str(&text)
-        .map_err(|e| corrupt(path, "is not valid YAML", Some(e.to_string())))?;
+    let value: Value =
+        serde_yaml_ng::from_str(&text).map_err(|e| corrupt(path, "is not valid YAML", Some(e.to_string())))?;
     let mapping = match value {
         Value::Null => return Ok(Meta::Empty),
         Value::Mapping(m) => m,
@@ -324,7 +348,13 @@ pub(super) fn read_meta<T: DeserializeOwned>(path: &Path) -> Result<Meta<T>> {
     };
     let typed: T = serde_yaml_ng::from_str(&text)
         .map_err(|e| corrupt(path, "has a field of the wrong type", Some(e.to_string())))?;
-    Ok(Meta::Found(typed, Doc::from_mapping(&mapping)))
+    let mut doc = Doc::from_mapping(&mapping);
+    for (key, raw) in typed.string_fields() {
+        if let Some(raw) = raw {
+            doc.keep_string(key, raw);
+        }
+    }
+    Ok(Meta::Found(typed, doc))
 }
 
 #[cfg(test)]
@@ -334,6 +364,12 @@ mod tests {
     #[derive(serde::Deserialize)]
     struct Probe {
         s: Option<String>,
+    }
+
+    impl StringFields for Probe {
+        fn string_fields(&self) -> Vec<(&'static str, &Option<String>)> {
+            vec![("s", &self.s)]
+        }
     }
 
     fn round_trip(s: &str) -> Option<String> {
@@ -378,13 +414,34 @@ mod tests {
         assert_eq!(scalar_str("On"), "'On'");
         assert_eq!(scalar_str("2024-01-01"), "'2024-01-01'");
         assert_eq!(scalar_str("1:30"), "'1:30'");
+        assert_eq!(scalar_str("463d6258a0484530ab9838aa45a94b00"), "463d6258a0484530ab9838aa45a94b00");
+        assert_eq!(scalar_str("0x1F"), "'0x1F'");
+        assert_eq!(scalar_str("0b101"), "'0b101'");
+        assert_eq!(scalar_str("1e5"), "1e5");
         assert_eq!(scalar_str(""), "''");
         assert_eq!(scalar_str("it's"), "'it''s'");
         assert_eq!(scalar_str("a: b"), "'a: b'");
         assert_eq!(scalar_str("a\nb\t\"c\\"), "\"a\\nb\\t\\\"c\\\\\"");
-        for s in ["null", "~", "1e3", "0o17", ".inf", "-", "- x", "#x", "x #y", "{a}", "[1]", "é", "a\u{85}b", " pad "] {
+        for s in ["null", "~", "1e3", "0o17", ".inf", "-", "- x", "#x", "x #y", "{a}", "[1]", "é", "a\u{85}b", " pad "]
+        {
             assert_eq!(round_trip(s).as_deref(), Some(s), "{s:?}");
         }
+    }
+
+    #[test]
+    fn rewriting_keeps_strings_pyyaml_wrote_unquoted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("meta.yaml");
+        std::fs::write(&path, "s: 1e3\nk: 5\nf: 1.5\n").unwrap();
+        let Meta::Found(probe, doc) = read_meta::<Probe>(&path).unwrap() else { panic!("not read") };
+        assert_eq!(probe.s.as_deref(), Some("1e3"));
+        assert_eq!(doc.render(), "f: 1.5\nk: 5\ns: 1e3\n");
+        std::fs::write(&path, "s: [1\n").unwrap();
+        let err = runlens_core::ApiError::from(read_meta::<Probe>(&path).err().unwrap());
+        assert_eq!(err.code, runlens_core::ErrorCode::CorruptStore);
+        std::fs::write(&path, "").unwrap();
+        assert!(matches!(read_meta::<Probe>(&path).unwrap(), Meta::Empty));
+        assert!(matches!(read_meta::<Probe>(&dir.path().join("none")).unwrap(), Meta::Missing));
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub struct Call<'a> {
 }
 
 impl<'a> Call<'a> {
-    /// A GET under MLflow's API (`api/2.0/mlflow/<endpoint>`).
+    /// A GET of `path` (relative to the base URL).
     pub fn get(path: &'a str, query: &'a [(&'a str, String)]) -> Self {
         Call { method: Method::GET, path, query, payload: None, idempotent: true }
     }
@@ -517,6 +517,10 @@ fn classify(e: &reqwest::Error) -> Transport {
         }
         source = err.source();
     }
+    if !e.is_connect() {
+        // The connection was made (TLS included): it failed while the request or answer travelled.
+        return Transport::Broken;
+    }
     let chain = error_chain(e).to_ascii_lowercase();
     if chain.contains("dns error") || chain.contains("failed to lookup address") || chain.contains("name or service not known")
     {
@@ -528,10 +532,8 @@ fn classify(e: &reqwest::Error) -> Transport {
         .any(|w| chain.contains(w))
     {
         Transport::Tls
-    } else if e.is_connect() {
-        Transport::Connect
     } else {
-        Transport::Broken
+        Transport::Connect
     }
 }
 

@@ -395,7 +395,7 @@ impl Store for RestStore {
                 _ => break,
             }
         }
-        out.sort_by(|a, b| b.version.cmp(&a.version));
+        out.sort_by_key(|v| std::cmp::Reverse(v.version));
         Ok(out)
     }
 
