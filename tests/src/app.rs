@@ -153,8 +153,9 @@ impl App {
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + PATIENCE;
         let client = loop {
-            let attempt = ClientBuilder::native().capabilities(caps.clone()).connect(&url);
-            let error = match tokio::time::timeout(PATIENCE, attempt).await {
+            let mut builder = ClientBuilder::native();
+            builder.capabilities(caps.clone());
+            let error = match tokio::time::timeout(PATIENCE, builder.connect(&url)).await {
                 Ok(Ok(c)) => break c,
                 Ok(Err(e)) => e.to_string(),
                 Err(_) => format!("no session within {PATIENCE:?}"),

@@ -99,6 +99,10 @@ pub enum Op {
     ILike,
     In,
     NotIn,
+    /// The param or tag is absent.
+    IsNull,
+    /// The param or tag is present, whatever its value.
+    IsNotNull,
 }
 
 impl Op {
@@ -114,7 +118,13 @@ impl Op {
             Op::ILike => "ILIKE",
             Op::In => "IN",
             Op::NotIn => "NOT IN",
+            Op::IsNull => "IS NULL",
+            Op::IsNotNull => "IS NOT NULL",
         }
+    }
+
+    fn is_presence(self) -> bool {
+        matches!(self, Op::IsNull | Op::IsNotNull)
     }
 
     fn is_numeric_only(self) -> bool {
@@ -135,6 +145,8 @@ pub enum Value {
     Str(String),
     Num(f64),
     List(Vec<String>),
+    /// The operand of `IS NULL` / `IS NOT NULL`.
+    Null,
 }
 
 /// A filter that does not parse: where (0-based character offset) and what was expected there.
@@ -348,7 +360,7 @@ fn lex(text: &str) -> Result<Vec<(usize, Tok)>, FilterError> {
     Ok(toks)
 }
 
-const COMPARATORS: &str = "a comparison (=, !=, <, <=, >, >=, LIKE, ILIKE, IN, NOT IN)";
+const COMPARATORS: &str = "a comparison (=, !=, <, <=, >, >=, LIKE, ILIKE, IN, NOT IN, IS NULL, IS NOT NULL)";
 
 impl Parser {
     fn new(text: &str, entity: Entity) -> Self {
@@ -530,6 +542,23 @@ impl Parser {
                 "LIKE" => Op::Like,
                 "ILIKE" => Op::ILike,
                 "IN" => Op::In,
+                "IS" => {
+                    self.next();
+                    let negated = matches!(&self.peek().1, Tok::Word(w) if w.eq_ignore_ascii_case("not"));
+                    if negated {
+                        self.next();
+                    }
+                    match &self.peek().1 {
+                        Tok::Word(w) if w.eq_ignore_ascii_case("null") => {
+                            if negated {
+                                Op::IsNotNull
+                            } else {
+                                Op::IsNull
+                            }
+                        }
+                        _ => return self.error(if negated { "NULL after IS NOT" } else { "NULL or NOT NULL after IS" }),
+                    }
+                }
                 "NOT" => {
                     self.next();
                     match &self.peek().1 {
@@ -546,6 +575,9 @@ impl Parser {
     }
 
     fn value(&mut self, op: Op) -> Result<Value, FilterError> {
+        if op.is_presence() {
+            return Ok(Value::Null);
+        }
         if op.is_list() {
             if self.peek().1 != Tok::Open {
                 return self.error(format!("a parenthesised list of strings after {}", op.as_str()));
@@ -587,16 +619,26 @@ fn describe_value(v: &Value) -> String {
         Value::Str(s) => format!("the string '{s}'"),
         Value::Num(n) => format!("the number {n}"),
         Value::List(items) => format!("a list of {} strings", items.len()),
+        Value::Null => "NULL".into(),
     }
 }
 
-/// Which comparisons each kind of field takes, as MLflow allows them.
+/// Which comparisons each kind of field takes, exactly as MLflow 3.17 allows them: metrics and
+/// times compare numbers; params and tags take `=`, `!=`, `LIKE`, `ILIKE`, `IS [NOT] NULL`;
+/// string attributes take `=`, `!=`, `LIKE`, `ILIKE`, and lists only for `run_id`; dataset
+/// fields take all string comparisons including lists.
 fn check_types(field: &Field, op: Op, value: &Value) -> Result<(), String> {
     let numeric = match field {
         Field::Metric(_) => true,
         Field::Attribute(a) => a.is_numeric(),
         _ => false,
     };
+    if op.is_presence() {
+        return match field {
+            Field::Param(_) | Field::Tag(_) => Ok(()),
+            _ => Err("a comparison other than IS NULL / IS NOT NULL: MLflow allows those only for params and tags".into()),
+        };
+    }
     if numeric {
         if op.is_pattern() || op.is_list() {
             return Err(format!("a comparison (=, !=, <, <=, >, >=) for a numeric key, not {}", op.as_str()));
@@ -604,16 +646,21 @@ fn check_types(field: &Field, op: Op, value: &Value) -> Result<(), String> {
         if !matches!(value, Value::Num(_)) {
             return Err("a number".into());
         }
-    } else {
-        if op.is_numeric_only() {
+        return Ok(());
+    }
+    if op.is_numeric_only() {
+        return Err(format!("a comparison (=, !=, LIKE, ILIKE, IN, NOT IN) for a string key, not {}", op.as_str()));
+    }
+    if op.is_list() {
+        let lists_allowed = matches!(field, Field::Dataset(_) | Field::Attribute(Attribute::RunId));
+        if !lists_allowed {
             return Err(format!(
-                "a comparison (=, !=, LIKE, ILIKE, IN, NOT IN) for a string key, not {}",
+                "a comparison (=, !=, LIKE, ILIKE) for this key, not {}: MLflow compares lists only with run_id and dataset fields",
                 op.as_str()
             ));
         }
-        if !op.is_list() && !matches!(value, Value::Str(_)) {
-            return Err("a quoted string".into());
-        }
+    } else if !matches!(value, Value::Str(_)) {
+        return Err("a quoted string".into());
     }
     Ok(())
 }
@@ -689,7 +736,7 @@ impl Filter {
 
     pub fn matches_experiment(&self, exp: &Experiment) -> bool {
         self.clauses.iter().all(|c| match &c.field {
-            Field::Tag(k) => exp.tags.get(k).is_some_and(|v| compare_str(v, c.op, &c.value)),
+            Field::Tag(k) => present_and(exp.tags.get(k), c),
             Field::Attribute(Attribute::Name) => compare_str(&exp.name, c.op, &c.value),
             Field::Attribute(Attribute::ExperimentId) => compare_str(&exp.experiment_id, c.op, &c.value),
             Field::Attribute(Attribute::CreationTime) => {
@@ -703,12 +750,22 @@ impl Filter {
     }
 }
 
+/// A param or tag clause: presence tests, or a comparison of a present value.
+fn present_and(value: Option<&String>, c: &Clause) -> bool {
+    match c.op {
+        Op::IsNull => value.is_none(),
+        Op::IsNotNull => value.is_some(),
+        _ => value.is_some_and(|v| compare_str(v, c.op, &c.value)),
+    }
+}
+
 fn clause_matches_run(c: &Clause, run: &Run) -> bool {
     let info = &run.info;
     match &c.field {
+        // NaN compares false with everything except `!=`, as in MLflow.
         Field::Metric(k) => run.metric(k).is_some_and(|m| compare_num(m.value.get(), c.op, &c.value)),
-        Field::Param(k) => run.data.params.get(k).is_some_and(|v| compare_str(v, c.op, &c.value)),
-        Field::Tag(k) => run.data.tags.get(k).is_some_and(|v| compare_str(v, c.op, &c.value)),
+        Field::Param(k) => present_and(run.data.params.get(k), c),
+        Field::Tag(k) => present_and(run.data.tags.get(k), c),
         Field::Attribute(a) => match a {
             Attribute::RunId => compare_str(&info.run_id, c.op, &c.value),
             Attribute::RunName => compare_str(&info.run_name, c.op, &c.value),
@@ -740,8 +797,8 @@ mod tests {
     fn parses_every_kind_of_clause() {
         let f = parse_run_filter(
             "metrics.acc > 0.9 AND params.lr = '0.01' and tags.`mlflow.user` LIKE 'a%' \
-             AND attributes.status IN ('FINISHED', 'RUNNING') AND datasets.context = 'training' \
-             AND tags.mlflow.source.name != \"x\" AND run_name NOT IN ('a') AND metrics.\"eval/loss\" <= -1e-3",
+             AND attributes.run_id IN ('FINISHED', 'RUNNING') AND datasets.context = 'training' \
+             AND tags.mlflow.source.name != \"x\" AND run_id NOT IN ('a') AND metrics.\"eval/loss\" <= -1e-3",
         )
         .unwrap();
         assert_eq!(f.clauses.len(), 8);
@@ -772,6 +829,19 @@ mod tests {
         let e = parse_run_filter("params.a = 'x").unwrap_err();
         assert!(e.expected.contains("closing"), "{e}");
         assert!(e.to_string().starts_with("invalid filter at character 12"), "{e}");
+    }
+
+    #[test]
+    fn comparisons_follow_mlflows_rules() {
+        let e = parse_run_filter("attributes.status IN ('RUNNING')").unwrap_err();
+        assert!(e.expected.contains("run_id"), "{e}");
+        assert!(parse_run_filter("params.lr IN ('1')").is_err());
+        assert!(parse_run_filter("datasets.name IN ('a', 'b')").is_ok());
+        let f = parse_run_filter("tags.note IS NULL AND params.lr is not null").unwrap();
+        assert_eq!((f.clauses[0].op, f.clauses[1].op), (Op::IsNull, Op::IsNotNull));
+        assert!(parse_run_filter("metrics.acc IS NULL").is_err());
+        let e = parse_run_filter("tags.x IS 'a'").unwrap_err();
+        assert_eq!(e.position, 10);
     }
 
     #[test]

@@ -124,10 +124,22 @@ fn stage_rank(stage: Stage) -> usize {
     Stage::ALL.iter().position(|s| *s == stage).unwrap_or(0)
 }
 
+/// MLflow's search answers leave a version's `aliases` empty; the model's alias map is the truth.
+pub fn fill_aliases(v: &mut ModelVersion, model_aliases: &BTreeMap<String, i64>) {
+    let mut names: Vec<String> = model_aliases.iter().filter(|(_, n)| **n == v.version).map(|(a, _)| a.clone()).collect();
+    names.extend(v.aliases.drain(..));
+    names.sort();
+    names.dedup();
+    v.aliases = names;
+}
+
 pub fn registered_model(m: proto::RegisteredModel) -> Result<RegisteredModel, ApiError> {
     let mut latest = m.latest_versions.into_iter().map(model_version).collect::<Result<Vec<_>, _>>()?;
     latest.sort_by_key(|v| (stage_rank(v.current_stage), v.version));
-    let aliases = m.aliases.into_iter().filter_map(|a| Some((a.alias, a.version?))).collect();
+    let aliases: BTreeMap<String, i64> = m.aliases.into_iter().filter_map(|a| Some((a.alias, a.version?))).collect();
+    for v in &mut latest {
+        fill_aliases(v, &aliases);
+    }
     Ok(RegisteredModel {
         name: m.name,
         creation_timestamp: m.creation_timestamp,

@@ -158,6 +158,11 @@ impl Store for RestStore {
     // Experiments
 
     async fn search_experiments(&self, req: &SearchExperiments) -> Result<Page<Experiment>> {
+        // Parsed here first so a bad filter is reported with its position, as for local stores.
+        runlens_core::filter::parse_experiment_filter(req.filter.as_deref().unwrap_or(""))?;
+        for o in &req.order_by {
+            runlens_core::order::parse_experiment_order(o)?;
+        }
         let body = compact(json!({
             "view_type": req.view_type.as_str(),
             // MLflow reads a missing max_results as 0 and refuses it: always send one.
@@ -226,6 +231,10 @@ impl Store for RestStore {
     // Runs
 
     async fn search_runs(&self, req: &SearchRuns) -> Result<Page<Run>> {
+        runlens_core::filter::parse_run_filter(req.filter.as_deref().unwrap_or(""))?;
+        for o in &req.order_by {
+            runlens_core::order::parse_run_order(o)?;
+        }
         let body = compact(json!({
             "experiment_ids": req.experiment_ids,
             "filter": non_empty(&req.filter),
@@ -396,6 +405,12 @@ impl Store for RestStore {
             }
         }
         out.sort_by_key(|v| std::cmp::Reverse(v.version));
+        if !out.is_empty() {
+            let aliases = self.get_registered_model(name).await?.aliases;
+            for v in &mut out {
+                convert::fill_aliases(v, &aliases);
+            }
+        }
         Ok(out)
     }
 

@@ -397,6 +397,10 @@ async fn paths_prefix_and_paging_pass_through() {
                 {"name": "it's", "version": "1"}, {"name": "it_s", "version": "9"}, {"name": "it's", "version": "3", "aliases": ["b", "a"]}
             ]}),
         ),
+        "/mlflow/api/2.0/mlflow/registered-models/get" => Reply::json(
+            200,
+            json!({"registered_model": {"name": "it's", "aliases": [{"alias": "c", "version": "1"}, {"alias": "a", "version": "3"}]}}),
+        ),
         other => Reply::json(404, json!({"error_code": "ENDPOINT_NOT_FOUND", "message": other})),
     })
     .await;
@@ -440,6 +444,7 @@ async fn paths_prefix_and_paging_pass_through() {
     let versions = store.model_versions("it's").await.unwrap();
     assert_eq!(versions.iter().map(|v| v.version).collect::<Vec<_>>(), [3, 1]);
     assert_eq!(versions[0].aliases, ["a", "b"]);
+    assert_eq!(versions[1].aliases, ["c"], "aliases come from the model's alias map too");
     let r = server.requests().into_iter().find(|r| r.path().ends_with("model-versions/search")).unwrap();
     assert_eq!(r.query("filter"), ["name LIKE 'it_s'"]);
 }

@@ -110,14 +110,35 @@ fn clause(sql: &mut Sql, c: &Clause) {
         Field::Metric(key) => {
             sql.push("EXISTS (SELECT 1 FROM latest_metrics f WHERE f.run_uuid = r.run_uuid AND f.key = ");
             sql.bind(key.clone());
-            sql.push(" AND ");
-            numeric_comparison(sql, "f.value", c.op, &c.value);
-            sql.push(")");
+            // NaN is stored as 0 with is_nan: it satisfies only `!=`, as in MLflow.
+            if c.op == Op::Ne {
+                sql.push(" AND (f.is_nan = 1 OR ");
+                numeric_comparison(sql, "f.value", c.op, &c.value);
+                sql.push("))");
+            } else {
+                sql.push(" AND f.is_nan = 0 AND ");
+                numeric_comparison(sql, "f.value", c.op, &c.value);
+                sql.push(")");
+            }
         }
         Field::Param(key) | Field::Tag(key) => {
             let table = if matches!(c.field, Field::Param(_)) { "params" } else { "tags" };
-            sql.push(&format!("EXISTS (SELECT 1 FROM {table} f WHERE f.run_uuid = r.run_uuid AND f.key = "));
+            let presence = match c.op {
+                Op::IsNull => "NOT EXISTS",
+                _ => "EXISTS",
+            };
+            sql.push(&format!("{presence} (SELECT 1 FROM {table} f WHERE f.run_uuid = r.run_uuid AND f.key = "));
             sql.bind(key.clone());
+            if !matches!(c.op, Op::IsNull | Op::IsNotNull) {
+                sql.push(" AND ");
+                string_comparison(sql, "f.value", c.op, &c.value);
+            }
+            sql.push(")");
+        }
+        // MLflow filters names through the `mlflow.runName` tag (runs of MLflow <= 1.29 have no name column value).
+        Field::Attribute(Attribute::RunName) => {
+            sql.push("EXISTS (SELECT 1 FROM tags f WHERE f.run_uuid = r.run_uuid AND f.key = ");
+            sql.bind(tag::RUN_NAME.to_string());
             sql.push(" AND ");
             string_comparison(sql, "f.value", c.op, &c.value);
             sql.push(")");
@@ -232,7 +253,7 @@ mod tests {
 
     #[test]
     fn every_value_is_a_bound_parameter() {
-        let f = parse_run_filter("params.lr = 'x'' OR 1=1 --' AND metrics.acc > 0.5 AND tags.t IN ('a','b')").unwrap();
+        let f = parse_run_filter("params.lr = 'x'' OR 1=1 --' AND metrics.acc > 0.5 AND run_id IN ('a','b')").unwrap();
         let o = vec![parse_run_order("metrics.acc DESC").unwrap()];
         let sql = run_ids(&[1, 2], ViewType::ActiveOnly, &f, &o, 100, 0);
         assert!(!sql.text.contains("OR 1=1"));
