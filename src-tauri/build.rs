@@ -2,9 +2,9 @@
 //! capability file can grant exactly our commands and nothing else.
 
 fn main() {
-    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
-        tauri_build::AppManifest::new().commands(runlens_commands::ALL),
-    ))
+    tauri_build::try_build(
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(runlens_commands::ALL)),
+    )
     .expect("tauri build script failed");
 }
 

@@ -18,9 +18,16 @@ mod tests {
     fn capability_grants_exactly_the_app_commands() {
         let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/capabilities/default.json")).unwrap();
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let mut granted: Vec<String> =
-            json["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect();
-        let mut expected: Vec<String> = super::ALL.iter().map(|c| format!("allow-{}", c.replace('_', "-"))).collect();
+        let mut granted: Vec<String> = json["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect();
+        let mut expected: Vec<String> = super::ALL
+            .iter()
+            .map(|c| format!("allow-{}", c.replace('_', "-")))
+            .collect();
         granted.sort();
         expected.sort();
         assert_eq!(granted, expected);
@@ -34,8 +41,15 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
         let csp = json["app"]["security"]["csp"].as_str().unwrap();
         for forbidden in ["unsafe-inline", "'unsafe-eval'", "http://*", "https:", "*"] {
-            assert!(!csp.split_whitespace().any(|t| t == forbidden || t.contains(forbidden) && forbidden != "*"), "CSP contains {forbidden}: {csp}");
+            assert!(
+                !csp.split_whitespace()
+                    .any(|t| t == forbidden || t.contains(forbidden) && forbidden != "*"),
+                "CSP contains {forbidden}: {csp}"
+            );
         }
-        assert!(csp.contains("default-src 'self'") && csp.contains("object-src 'none'"), "{csp}");
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("object-src 'none'"),
+            "{csp}"
+        );
     }
 }

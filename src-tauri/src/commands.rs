@@ -27,7 +27,10 @@ async fn open(app: &AppHandle, state: &AppState, raw_uri: &str, origin: &str) ->
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.set_title(&format!("{} — Runlens", summary.display_name));
     }
-    *state.current.write().await = Some(OpenStore { tracking, summary: summary.clone() });
+    *state.current.write().await = Some(OpenStore {
+        tracking,
+        summary: summary.clone(),
+    });
     Ok(summary)
 }
 
@@ -36,9 +39,15 @@ fn display_name(clean_uri: &str) -> String {
     if let Ok(url) = url_host(clean_uri) {
         return url;
     }
-    let trimmed = clean_uri.trim_start_matches("sqlite://").trim_start_matches("file://").trim_end_matches('/');
+    let trimmed = clean_uri
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("file://")
+        .trim_end_matches('/');
     let path = std::path::Path::new(trimmed);
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| trimmed.to_string());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| trimmed.to_string());
     match path.parent().and_then(|p| p.file_name()) {
         Some(parent) => format!("{}/{name}", parent.to_string_lossy()),
         None => name,
@@ -46,7 +55,10 @@ fn display_name(clean_uri: &str) -> String {
 }
 
 fn url_host(uri: &str) -> Result<String, ()> {
-    let rest = uri.strip_prefix("http://").or_else(|| uri.strip_prefix("https://")).ok_or(())?;
+    let rest = uri
+        .strip_prefix("http://")
+        .or_else(|| uri.strip_prefix("https://"))
+        .ok_or(())?;
     Ok(rest.trim_end_matches('/').to_string())
 }
 
@@ -54,21 +66,30 @@ fn url_host(uri: &str) -> Result<String, ()> {
 #[tauri::command]
 pub async fn startup(app: AppHandle, state: State<'_, AppState>) -> Result<StartupState, ApiError> {
     if let Some(open) = state.current.read().await.as_ref() {
-        return Ok(StartupState::Open { store: open.summary.clone() });
+        return Ok(StartupState::Open {
+            store: open.summary.clone(),
+        });
     }
     let env_uri = std::env::var("MLFLOW_TRACKING_URI").ok();
     let cwd = std::env::current_dir().unwrap_or_default();
     match startup::choose(state.requested.as_deref(), env_uri.as_deref(), &cwd) {
         Ok(candidate) => match open(&app, &state, &candidate.uri, &candidate.origin).await {
             Ok(store) => Ok(StartupState::Open { store }),
-            Err(error) => Ok(StartupState::Failed { attempted: uri::redact(&candidate.uri), error }),
+            Err(error) => Ok(StartupState::Failed {
+                attempted: uri::redact(&candidate.uri),
+                error,
+            }),
         },
         Err(looked_at) => Ok(StartupState::Welcome { looked_at }),
     }
 }
 
 #[tauri::command]
-pub async fn open_store(app: AppHandle, state: State<'_, AppState>, request: OpenStoreRequest) -> Result<StoreSummary, ApiError> {
+pub async fn open_store(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: OpenStoreRequest,
+) -> Result<StoreSummary, ApiError> {
     open(&app, &state, &request.uri, "your choice").await
 }
 
@@ -95,21 +116,29 @@ pub async fn pick_local_store(app: AppHandle, state: State<'_, AppState>) -> Res
         .pick_file(move |picked| {
             let _ = tx.send(picked);
         });
-    let Some(picked) = rx.await.ok().flatten() else { return Ok(None) };
-    let path = picked.into_path().map_err(|e| ApiError::invalid(format!("the chosen file has no local path: {e}")))?;
+    let Some(picked) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    let path = picked
+        .into_path()
+        .map_err(|e| ApiError::invalid(format!("the chosen file has no local path: {e}")))?;
     // A file inside an mlruns/ tree opens that tree as a file store.
     let target = path
         .ancestors()
         .find(|p| p.file_name().is_some_and(|n| n == "mlruns"))
         .map(|p| p.to_path_buf())
         .unwrap_or(path);
-    open(&app, &state, &target.display().to_string(), "your choice").await.map(Some)
+    open(&app, &state, &target.display().to_string(), "your choice")
+        .await
+        .map(Some)
 }
 
 #[tauri::command]
 pub async fn list_projects(state: State<'_, AppState>, request: ListProjectsRequest) -> Result<Vec<Project>, ApiError> {
     let tracking = state.tracking().await?;
-    Ok(tracking.projects(request.view_type, request.name_filter.as_deref()).await?)
+    Ok(tracking
+        .projects(request.view_type, request.name_filter.as_deref())
+        .await?)
 }
 
 #[tauri::command]
@@ -124,7 +153,11 @@ pub async fn list_runs(state: State<'_, AppState>, request: ListRunsRequest) -> 
         page: request.page.clone(),
     };
     let page = tracking.search_runs(&search).await?;
-    Ok(RunsPage { experiment, runs: page.items, next_page_token: page.next_page_token })
+    Ok(RunsPage {
+        experiment,
+        runs: page.items,
+        next_page_token: page.next_page_token,
+    })
 }
 
 #[cfg(test)]

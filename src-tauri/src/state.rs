@@ -21,7 +21,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(requested: Option<String>, data_dir: PathBuf) -> Self {
-        AppState { requested, data_dir, current: RwLock::new(None) }
+        AppState {
+            requested,
+            data_dir,
+            current: RwLock::new(None),
+        }
     }
 
     /// The open store's client, or an error the UI shows as "open a store first".

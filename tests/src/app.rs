@@ -20,15 +20,25 @@ pub const PATIENCE: Duration = Duration::from_secs(30);
 /// The app binary built with the UI embedded: `$RUNLENS_APP`, else `<target>/debug/runlens`.
 pub fn app_binary(target_tmpdir: &str) -> PathBuf {
     let path = std::env::var_os("RUNLENS_APP").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(target_tmpdir).parent().expect("CARGO_TARGET_TMPDIR is inside the target dir").join("debug/runlens")
+        Path::new(target_tmpdir)
+            .parent()
+            .expect("CARGO_TARGET_TMPDIR is inside the target dir")
+            .join("debug/runlens")
     });
-    assert!(path.exists(), "the app binary {} is missing: build it with `cargo xtask e2e`", path.display());
+    assert!(
+        path.exists(),
+        "the app binary {} is missing: build it with `cargo xtask e2e`",
+        path.display()
+    );
     path
 }
 
 /// Where screenshots go: `<target>/e2e-screenshots/`.
 pub fn screenshot_dir(target_tmpdir: &str) -> PathBuf {
-    let dir = Path::new(target_tmpdir).parent().expect("CARGO_TARGET_TMPDIR is inside the target dir").join("e2e-screenshots");
+    let dir = Path::new(target_tmpdir)
+        .parent()
+        .expect("CARGO_TARGET_TMPDIR is inside the target dir")
+        .join("e2e-screenshots");
     std::fs::create_dir_all(&dir).expect("cannot create the screenshot directory");
     dir
 }
@@ -73,7 +83,10 @@ fn display() -> String {
                 return d;
             }
             let number = (90..400)
-                .find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists())
+                .find(|n| {
+                    !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                        && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+                })
                 .expect("no free X display number");
             // PR_SET_PDEATHSIG fires when the spawning *thread* ends, and each test runs on its own
             // thread: spawn the shared server from a thread that lives as long as the process.
@@ -81,7 +94,14 @@ fn display() -> String {
             std::thread::spawn(move || {
                 let child = tie_to_test(
                     Command::new("Xvfb")
-                        .args([format!(":{number}"), "-screen".into(), "0".into(), "1280x800x24".into(), "-nolisten".into(), "tcp".into()])
+                        .args([
+                            format!(":{number}"),
+                            "-screen".into(),
+                            "0".into(),
+                            "1280x800x24".into(),
+                            "-nolisten".into(),
+                            "tcp".into(),
+                        ])
                         .stdout(Stdio::null())
                         .stderr(Stdio::null()),
                 )
@@ -91,7 +111,10 @@ fn display() -> String {
                     std::thread::park();
                 }
             });
-            assert!(ready.recv().unwrap_or(false), "Xvfb is missing: run `cargo xtask setup --for-tests`");
+            assert!(
+                ready.recv().unwrap_or(false),
+                "Xvfb is missing: run `cargo xtask setup --for-tests`"
+            );
             let socket = format!("/tmp/.X11-unix/X{number}");
             let deadline = Instant::now() + Duration::from_secs(10);
             while !Path::new(&socket).exists() {
@@ -104,7 +127,10 @@ fn display() -> String {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("no free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port")
 }
 
 static ONE_APP_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -146,10 +172,15 @@ impl App {
         if let Some(cwd) = &launch.cwd {
             cmd.current_dir(cwd);
         }
-        let mut driver = tie_to_test(&mut cmd).spawn().expect("tauri-driver is missing: run `cargo xtask setup --for-tests`");
+        let mut driver = tie_to_test(&mut cmd)
+            .spawn()
+            .expect("tauri-driver is missing: run `cargo xtask setup --for-tests`");
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("wry"));
-        caps.insert("tauri:options".into(), json!({ "application": binary, "args": launch.args }));
+        caps.insert(
+            "tauri:options".into(),
+            json!({ "application": binary, "args": launch.args }),
+        );
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + PATIENCE;
         let client = loop {
@@ -166,7 +197,12 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
-        App { client, driver, screenshots: screenshot_dir(target_tmpdir), _turn: turn }
+        App {
+            client,
+            driver,
+            screenshots: screenshot_dir(target_tmpdir),
+            _turn: turn,
+        }
     }
 
     /// Waits until an element matching `css` is on the page.
@@ -187,7 +223,10 @@ impl App {
             if text.contains(needle) {
                 return text;
             }
-            assert!(Instant::now() < deadline, "{css} never contained {needle:?}; last text: {text:?}");
+            assert!(
+                Instant::now() < deadline,
+                "{css} never contained {needle:?}; last text: {text:?}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -208,22 +247,35 @@ impl App {
     }
 
     pub async fn count(&self, css: &str) -> usize {
-        self.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .map(|v| v.len())
+            .unwrap_or(0)
     }
 
     pub async fn click(&self, css: &str) {
         let element = self.wait_for(css).await;
-        element.click().await.unwrap_or_else(|e| panic!("clicking {css} failed: {e}"));
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("clicking {css} failed: {e}"));
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
         let element = self.wait_for(css).await;
-        element.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {css} failed: {e}"));
+        element
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("typing into {css} failed: {e}"));
     }
 
     /// Evaluates JavaScript in the page and returns its result.
     pub async fn eval(&self, script: &str) -> serde_json::Value {
-        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
     /// Saves a PNG of the window as `<target>/e2e-screenshots/<name>.png`.

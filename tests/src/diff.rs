@@ -23,7 +23,11 @@ const MAX_LINES: usize = 60;
 
 impl Report {
     pub fn new(title: impl Into<String>) -> Report {
-        Report { title: title.into(), lines: Vec::new(), checks: 0 }
+        Report {
+            title: title.into(),
+            lines: Vec::new(),
+            checks: 0,
+        }
     }
 
     /// Compares one answer of MLflow's with Runlens's.
@@ -144,14 +148,22 @@ fn diff_arrays(path: &str, a: &[Value], b: &[Value], out: &mut Vec<String>) {
             let common_a: Vec<&String> = ia.iter().filter(|id| pos_b.contains_key(id)).collect();
             let common_b: Vec<&String> = ib.iter().filter(|id| pos_a.contains_key(id)).collect();
             if common_a != common_b {
-                out.push(format!("{path}: order differs\n      MLflow  {}\n      Runlens {}", list(&common_a), list(&common_b)));
+                out.push(format!(
+                    "{path}: order differs\n      MLflow  {}\n      Runlens {}",
+                    list(&common_a),
+                    list(&common_b)
+                ));
             }
         }
         _ => {
             if a.len() != b.len() {
                 if a.len().max(b.len()) <= 12 {
                     let (x, y) = (show(&Value::Array(a.to_vec())), show(&Value::Array(b.to_vec())));
-                    out.push(format!("{path}: {} item(s) vs {}\n      MLflow  {x}\n      Runlens {y}", a.len(), b.len()));
+                    out.push(format!(
+                        "{path}: {} item(s) vs {}\n      MLflow  {x}\n      Runlens {y}",
+                        a.len(),
+                        b.len()
+                    ));
                     return;
                 }
                 out.push(format!("{path}: MLflow has {} item(s), Runlens {}", a.len(), b.len()));
@@ -173,7 +185,11 @@ fn identity(v: &Value) -> Option<String> {
         return Some(format!("run {} '{name}'", &id[..id.len().min(8)]));
     }
     if o.contains_key("artifact_location") {
-        return Some(format!("experiment {} '{}'", s("experiment_id")?, s("name").unwrap_or("")));
+        return Some(format!(
+            "experiment {} '{}'",
+            s("experiment_id")?,
+            s("name").unwrap_or("")
+        ));
     }
     if o.contains_key("latest_versions") {
         return Some(format!("model '{}'", s("name")?));
@@ -185,7 +201,11 @@ fn identity(v: &Value) -> Option<String> {
         return Some(s("path")?.to_string());
     }
     if let Some(d) = o.get("dataset") {
-        return Some(format!("dataset {} {}", d.get("name")?.as_str()?, d.get("digest")?.as_str()?));
+        return Some(format!(
+            "dataset {} {}",
+            d.get("name")?.as_str()?,
+            d.get("digest")?.as_str()?
+        ));
     }
     if o.contains_key("step") && o.contains_key("timestamp") {
         // Latest metrics have one entry per key; histories repeat keys and fall back to positions.
@@ -235,7 +255,10 @@ mod tests {
         let mut out = Vec::new();
         diff_values("x", &mlflow, &ours, &mut out);
         assert_eq!(out.len(), 2, "{out:#?}");
-        assert_eq!(out[0], "x.runs[run aaaa1111 'a'].data.params.lr: MLflow \"0.1\", Runlens \"0.2\"");
+        assert_eq!(
+            out[0],
+            "x.runs[run aaaa1111 'a'].data.params.lr: MLflow \"0.1\", Runlens \"0.2\""
+        );
         assert!(out[1].contains("MLflow has [run bbbb2222 'b']"));
     }
 

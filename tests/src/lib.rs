@@ -85,7 +85,10 @@ pub fn run_script<S: AsRef<OsStr>>(script: &str, cwd: &Path, args: &[S]) -> Resu
     if !out.status.success() {
         return Err(format!(
             "{script} {} failed ({}):\n{}",
-            args.iter().map(|a| a.as_ref().to_string_lossy()).collect::<Vec<_>>().join(" "),
+            args.iter()
+                .map(|a| a.as_ref().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(" "),
             out.status,
             tail(&String::from_utf8_lossy(&out.stderr), 40)
         ));
@@ -112,11 +115,15 @@ pub struct StoreManifest {
 
 impl StoreManifest {
     pub fn experiment(&self, logical: &str) -> &str {
-        self.experiments.get(logical).unwrap_or_else(|| panic!("no experiment {logical:?} in the fixture manifest"))
+        self.experiments
+            .get(logical)
+            .unwrap_or_else(|| panic!("no experiment {logical:?} in the fixture manifest"))
     }
 
     pub fn run(&self, logical: &str) -> &str {
-        self.runs.get(logical).unwrap_or_else(|| panic!("no run {logical:?} in the fixture manifest"))
+        self.runs
+            .get(logical)
+            .unwrap_or_else(|| panic!("no run {logical:?} in the fixture manifest"))
     }
 }
 
@@ -284,9 +291,13 @@ impl Fixtures {
         let dir = self.fresh_dir("read-back");
         let req = dir.join("request.json");
         std::fs::write(&req, serde_json::to_vec_pretty(request).unwrap()).unwrap();
-        let out = run_script("read_back.py", &dir, &[OsStr::new(uri), req.as_os_str()]).unwrap_or_else(|e| panic!("{e}"));
+        let out =
+            run_script("read_back.py", &dir, &[OsStr::new(uri), req.as_os_str()]).unwrap_or_else(|e| panic!("{e}"));
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("read_back.py printed something that is not JSON ({e}):\n{}", String::from_utf8_lossy(&out.stdout))
+            panic!(
+                "read_back.py printed something that is not JSON ({e}):\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            )
         })
     }
 }
@@ -299,9 +310,15 @@ fn spawn_dump(cwd: &Path, uri: &str, out: &Path) -> Result<(String, std::process
 }
 
 fn finish_dump((uri, child): (String, std::process::Child)) -> Result<(), String> {
-    let out = child.wait_with_output().map_err(|e| format!("dump_mlflow.py {uri}: {e}"))?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("dump_mlflow.py {uri}: {e}"))?;
     if !out.status.success() {
-        return Err(format!("dump_mlflow.py {uri} failed ({}):\n{}", out.status, tail(&String::from_utf8_lossy(&out.stderr), 40)));
+        return Err(format!(
+            "dump_mlflow.py {uri} failed ({}):\n{}",
+            out.status,
+            tail(&String::from_utf8_lossy(&out.stderr), 40)
+        ));
     }
     Ok(())
 }
@@ -334,7 +351,9 @@ fn remove_dirs_of_finished_processes(base: &Path) {
     let Ok(entries) = std::fs::read_dir(base) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().to_string();
-        let Some(pid) = name.strip_prefix('p').and_then(|p| p.parse::<u32>().ok()) else { continue };
+        let Some(pid) = name.strip_prefix('p').and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
         if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
             let _ = std::fs::remove_dir_all(entry.path());
         }
@@ -348,7 +367,10 @@ mod tests {
     #[test]
     fn a_missing_python_says_how_to_install_it() {
         let err = resolve_python(Some("/no/such/python".into())).unwrap_err();
-        assert!(err.contains("RUNLENS_PYTHON=/no/such/python") && err.contains("cargo xtask setup"), "{err}");
+        assert!(
+            err.contains("RUNLENS_PYTHON=/no/such/python") && err.contains("cargo xtask setup"),
+            "{err}"
+        );
         let found = resolve_python(Some(std::env::current_exe().unwrap().into_os_string())).unwrap();
         assert_eq!(found, std::env::current_exe().unwrap());
         if !Path::new(DEFAULT_PYTHON).exists() {

@@ -58,7 +58,12 @@ impl MlflowServer {
         }
         let mut child = cmd.spawn().map_err(|e| format!("cannot start mlflow server: {e}"))?;
         let stdin = child.stdin.take().expect("stdin is piped");
-        let server = MlflowServer { port, log, artifacts, process: Mutex::new(Some((child, stdin))) };
+        let server = MlflowServer {
+            port,
+            log,
+            artifacts,
+            process: Mutex::new(Some((child, stdin))),
+        };
         server.wait_until_healthy()?;
         Ok(server)
     }
@@ -79,7 +84,10 @@ impl MlflowServer {
                 }
             };
             if let Some(status) = exited {
-                return Err(format!("mlflow server exited ({status}) before answering /health:\n{}", self.log_tail()));
+                return Err(format!(
+                    "mlflow server exited ({status}) before answering /health:\n{}",
+                    self.log_tail()
+                ));
             }
             if started.elapsed() > START_TIMEOUT {
                 return Err(format!(
@@ -113,7 +121,9 @@ impl MlflowServer {
 
     /// Stops the server and every process it started. Called by drop.
     pub fn stop(&self) {
-        let Some((mut child, stdin)) = self.process.lock().unwrap().take() else { return };
+        let Some((mut child, stdin)) = self.process.lock().unwrap().take() else {
+            return;
+        };
         drop(stdin);
         #[cfg(unix)]
         {
@@ -159,7 +169,14 @@ pub fn http_get(port: u16, path: &str) -> std::io::Result<Option<(u16, String)>>
     write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n")?;
     let mut response = String::new();
     stream.read_to_string(&mut response)?;
-    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     Ok(Some((status, body)))
 }

@@ -8,7 +8,9 @@ use runlens_tests::{fixtures, Kind};
 const TMP: &str = env!("CARGO_TARGET_TMPDIR");
 
 fn empty_dir(label: &str) -> std::path::PathBuf {
-    let dir = std::path::Path::new(TMP).join("e2e").join(format!("{label}-{}", std::process::id()));
+    let dir = std::path::Path::new(TMP)
+        .join("e2e")
+        .join(format!("{label}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -19,35 +21,76 @@ async fn opens_an_mlflow_db_written_by_mlflow_and_lists_its_experiments_and_runs
     let fx = fixtures(TMP);
     let db = fx.fresh_sqlite_copy();
     let dump = fx.dump(Kind::Sqlite);
-    let app = App::launch(TMP, Launch { args: vec![db.display().to_string()], cwd: Some(empty_dir("fixture")), ..Default::default() }).await;
+    let app = App::launch(
+        TMP,
+        Launch {
+            args: vec![db.display().to_string()],
+            cwd: Some(empty_dir("fixture")),
+            ..Default::default()
+        },
+    )
+    .await;
 
     app.wait_for("#sidebar .experiment").await;
     let mut shown = app.all_texts("#sidebar .experiment").await;
-    let mut expected: Vec<String> =
-        dump.experiments.iter().filter(|e| e.lifecycle_stage == LifecycleStage::Active).map(|e| e.name.clone()).collect();
+    let mut expected: Vec<String> = dump
+        .experiments
+        .iter()
+        .filter(|e| e.lifecycle_stage == LifecycleStage::Active)
+        .map(|e| e.name.clone())
+        .collect();
     shown.sort();
     expected.sort();
     assert_eq!(shown, expected, "the sidebar lists exactly MLflow's active experiments");
 
     // Hostile names render as text: the markup is visible and no element was created from it.
-    assert_eq!(app.count("#sidebar img").await, 0, "markup in names must not become elements");
+    assert_eq!(
+        app.count("#sidebar img").await,
+        0,
+        "markup in names must not become elements"
+    );
 
     // The experiment with the most active runs.
     let (exp_id, runs) = dump
         .runs
         .iter()
-        .map(|(id, runs)| (id.clone(), runs.iter().filter(|r| r.info.lifecycle_stage == LifecycleStage::Active).count()))
+        .map(|(id, runs)| {
+            (
+                id.clone(),
+                runs.iter()
+                    .filter(|r| r.info.lifecycle_stage == LifecycleStage::Active)
+                    .count(),
+            )
+        })
         .max_by_key(|(_, n)| *n)
         .expect("the fixture has runs");
-    app.click(&format!("#sidebar .experiment[data-experiment-id='{exp_id}']")).await;
+    app.click(&format!("#sidebar .experiment[data-experiment-id='{exp_id}']"))
+        .await;
     app.wait_for("#runs-table tbody tr").await;
-    assert_eq!(app.count("#runs-table tbody tr").await, runs.min(200), "one row per active run");
+    assert_eq!(
+        app.count("#runs-table tbody tr").await,
+        runs.min(200),
+        "one row per active run"
+    );
     let title = app.text("#experiment-title").await;
-    assert_eq!(title, dump.experiments.iter().find(|e| e.experiment_id == exp_id).unwrap().name);
+    assert_eq!(
+        title,
+        dump.experiments
+            .iter()
+            .find(|e| e.experiment_id == exp_id)
+            .unwrap()
+            .name
+    );
     let status = app.text("#statusbar").await;
-    assert!(status.contains("SQLite store") && status.contains("MLflow 3.17.2"), "status bar: {status}");
+    assert!(
+        status.contains("SQLite store") && status.contains("MLflow 3.17.2"),
+        "status bar: {status}"
+    );
     let window_title = app.client.title().await.unwrap_or_default();
-    assert!(window_title.contains("mlflow.db"), "window title names the store: {window_title:?}");
+    assert!(
+        window_title.contains("mlflow.db"),
+        "window title names the store: {window_title:?}"
+    );
     app.screenshot("fixture-sqlite-runs").await;
     app.close().await;
 }
@@ -56,11 +99,22 @@ async fn opens_an_mlflow_db_written_by_mlflow_and_lists_its_experiments_and_runs
 async fn welcome_screen_appears_when_no_store_is_found() {
     let cwd = empty_dir("welcome");
     let data = empty_dir("welcome-data");
-    let app = App::launch(TMP, Launch { cwd: Some(cwd.clone()), env: vec![("XDG_DATA_HOME".into(), data.display().to_string())], ..Default::default() }).await;
+    let app = App::launch(
+        TMP,
+        Launch {
+            cwd: Some(cwd.clone()),
+            env: vec![("XDG_DATA_HOME".into(), data.display().to_string())],
+            ..Default::default()
+        },
+    )
+    .await;
     app.wait_for("#welcome").await;
     let text = app.text("#welcome").await;
     assert!(text.contains("No MLflow store found"), "{text}");
-    assert!(text.contains(&cwd.join("mlflow.db").display().to_string()), "it says where it looked: {text}");
+    assert!(
+        text.contains(&cwd.join("mlflow.db").display().to_string()),
+        "it says where it looked: {text}"
+    );
     for button in ["#open-demo", "#open-local", "#connect-server"] {
         app.wait_for(button).await;
     }
@@ -71,14 +125,28 @@ async fn welcome_screen_appears_when_no_store_is_found() {
 #[tokio::test(flavor = "current_thread")]
 async fn demo_workspace_opens_and_mlflow_reads_it() {
     let data = empty_dir("demo-data");
-    let app = App::launch(TMP, Launch { cwd: Some(empty_dir("demo")), env: vec![("XDG_DATA_HOME".into(), data.display().to_string())], ..Default::default() }).await;
+    let app = App::launch(
+        TMP,
+        Launch {
+            cwd: Some(empty_dir("demo")),
+            env: vec![("XDG_DATA_HOME".into(), data.display().to_string())],
+            ..Default::default()
+        },
+    )
+    .await;
     app.click("#open-demo").await;
     app.wait_for("#sidebar .experiment").await;
     let projects = app.all_texts("#sidebar .project-name").await;
     assert_eq!(projects, vec!["chatbot", "vision", "Unassigned"]);
     let experiments = app.all_texts("#sidebar .experiment").await;
     assert!(experiments.contains(&"resnet-sweep".to_string()), "{experiments:?}");
-    let sweep = app.client.find(fantoccini::Locator::XPath("//button[contains(@class,'experiment') and text()='resnet-sweep']")).await.unwrap();
+    let sweep = app
+        .client
+        .find(fantoccini::Locator::XPath(
+            "//button[contains(@class,'experiment') and text()='resnet-sweep']",
+        ))
+        .await
+        .unwrap();
     sweep.click().await.unwrap();
     app.wait_for_text("#run-count", "11 runs").await;
     app.screenshot("demo-workspace").await;
@@ -91,10 +159,22 @@ async fn demo_workspace_opens_and_mlflow_reads_it() {
         &format!("sqlite:///{}", db.display()),
         &serde_json::json!({ "experiments": ["0", "1", "2", "3"], "models": ["resnet-classifier"] }),
     );
-    let names: Vec<&str> = answer["experiments"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap_or("?")).collect();
-    assert_eq!(names, vec!["Default", "resnet-sweep", "prompt-eval", "scratch"], "MLflow reads the demo store: {answer}");
+    let names: Vec<&str> = answer["experiments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(
+        names,
+        vec!["Default", "resnet-sweep", "prompt-eval", "scratch"],
+        "MLflow reads the demo store: {answer}"
+    );
     let model = &answer["models"][0];
-    assert_eq!(model["aliases"]["champion"], 2, "MLflow sees the demo's registry: {model}");
+    assert_eq!(
+        model["aliases"]["champion"], 2,
+        "MLflow sees the demo's registry: {model}"
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -102,7 +182,15 @@ async fn a_file_that_is_not_a_store_gives_a_readable_message() {
     let dir = empty_dir("broken");
     let bogus = dir.join("notes.db");
     std::fs::write(&bogus, "these are my notes, not a database").unwrap();
-    let app = App::launch(TMP, Launch { args: vec![bogus.display().to_string()], cwd: Some(dir), ..Default::default() }).await;
+    let app = App::launch(
+        TMP,
+        Launch {
+            args: vec![bogus.display().to_string()],
+            cwd: Some(dir),
+            ..Default::default()
+        },
+    )
+    .await;
     app.wait_for("#welcome .error-banner").await;
     let text = app.text("#welcome .error-banner").await;
     assert!(text.contains("is not an SQLite database"), "{text}");

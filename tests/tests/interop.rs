@@ -122,11 +122,24 @@ async fn check_experiments(kind: Kind) {
     let t = open(kind).await;
     let want = fx().dump(kind);
     let mut r = Report::new(format!("{}: experiments", kind.label()));
-    let all = t.all_experiments(&SearchExperiments { view_type: ViewType::All, ..Default::default() }).await;
+    let all = t
+        .all_experiments(&SearchExperiments {
+            view_type: ViewType::All,
+            ..Default::default()
+        })
+        .await;
     r.compare_result("search_experiments(ALL)", &want.experiments, all);
     for e in &want.experiments {
-        r.compare_result(format!("get_experiment({})", e.experiment_id), e, t.get_experiment(&e.experiment_id).await);
-        r.compare_result(format!("get_experiment_by_name({:?})", e.name), e, t.get_experiment_by_name(&e.name).await);
+        r.compare_result(
+            format!("get_experiment({})", e.experiment_id),
+            e,
+            t.get_experiment(&e.experiment_id).await,
+        );
+        r.compare_result(
+            format!("get_experiment_by_name({:?})", e.name),
+            e,
+            t.get_experiment_by_name(&e.name).await,
+        );
     }
     r.finish();
 }
@@ -142,11 +155,19 @@ async fn check_experiment_searches(kind: Kind) {
             order_by: s.order_by.clone(),
             page: PageRequest::default(),
         };
-        let what = format!("search_experiments(filter={:?}, order_by={:?}, view={})", s.filter, s.order_by, s.view_type.as_str());
+        let what = format!(
+            "search_experiments(filter={:?}, order_by={:?}, view={})",
+            s.filter,
+            s.order_by,
+            s.view_type.as_str()
+        );
         let ours = t.all_experiments(&req).await;
         match (&s.experiment_ids, &s.error, ours) {
             (Some(ids), _, Ok(exps)) => {
-                let ours: Vec<String> = exps.iter().map(|e| want.describe_experiment(&e.experiment_id)).collect();
+                let ours: Vec<String> = exps
+                    .iter()
+                    .map(|e| want.describe_experiment(&e.experiment_id))
+                    .collect();
                 let mlflow: Vec<String> = ids.iter().map(|id| want.describe_experiment(id)).collect();
                 if ours != mlflow {
                     r.note(format!("{what}:\n      MLflow  {mlflow:?}\n      Runlens {ours:?}"));
@@ -157,11 +178,16 @@ async fn check_experiment_searches(kind: Kind) {
             (Some(_), _, Err(e)) => r.note(format!("{what}: MLflow answers, Runlens fails: {e}")),
             (None, err, Ok(exps)) => r.note(format!(
                 "{what}: MLflow refuses it ({}), Runlens answered {} experiment(s)",
-                err.as_ref().map(|e| format!("{}: {}", e.error_code, e.message)).unwrap_or_default(),
+                err.as_ref()
+                    .map(|e| format!("{}: {}", e.error_code, e.message))
+                    .unwrap_or_default(),
                 exps.len()
             )),
             (None, _, Err(e)) if e.code() == ErrorCode::InvalidArgument => r.passed(),
-            (None, _, Err(e)) => r.note(format!("{what}: MLflow refuses it as invalid, Runlens fails with {:?}: {e}", e.code())),
+            (None, _, Err(e)) => r.note(format!(
+                "{what}: MLflow refuses it as invalid, Runlens fails with {:?}: {e}",
+                e.code()
+            )),
         }
     }
     r.finish();
@@ -172,11 +198,23 @@ async fn check_runs(kind: Kind) {
     let want = fx().dump(kind);
     let mut r = Report::new(format!("{}: runs", kind.label()));
     for (exp_id, runs) in &want.runs {
-        let req = SearchRuns { experiment_ids: vec![exp_id.clone()], view_type: ViewType::All, ..Default::default() };
-        r.compare_result(format!("search_runs({})", want.describe_experiment(exp_id)), runs, t.all_runs(&req).await);
+        let req = SearchRuns {
+            experiment_ids: vec![exp_id.clone()],
+            view_type: ViewType::All,
+            ..Default::default()
+        };
+        r.compare_result(
+            format!("search_runs({})", want.describe_experiment(exp_id)),
+            runs,
+            t.all_runs(&req).await,
+        );
     }
     for (run_id, run) in &want.runs_by_get {
-        r.compare_result(format!("get_run({})", want.describe_run(run_id)), run, t.get_run(run_id).await);
+        r.compare_result(
+            format!("get_run({})", want.describe_run(run_id)),
+            run,
+            t.get_run(run_id).await,
+        );
     }
     r.finish();
 }
@@ -191,7 +229,10 @@ async fn check_run_searches(kind: Kind) {
             filter: s.filter.clone(),
             view_type: s.view_type,
             order_by: s.order_by.clone(),
-            page: PageRequest { max_results: s.max_results, page_token: None },
+            page: PageRequest {
+                max_results: s.max_results,
+                page_token: None,
+            },
         };
         let what = format!(
             "search_runs(filter={:?}, order_by={:?}, view={}, max_results={:?})",
@@ -217,11 +258,16 @@ async fn check_run_searches(kind: Kind) {
             (Some(_), _, Err(e)) => r.note(format!("{what}: MLflow answers, Runlens fails: {e}")),
             (None, err, Ok(runs)) => r.note(format!(
                 "{what}: MLflow refuses it ({}), Runlens answered {} run(s)",
-                err.as_ref().map(|e| format!("{}: {}", e.error_code, e.message)).unwrap_or_default(),
+                err.as_ref()
+                    .map(|e| format!("{}: {}", e.error_code, e.message))
+                    .unwrap_or_default(),
                 runs.len()
             )),
             (None, _, Err(e)) if e.code() == ErrorCode::InvalidArgument => r.passed(),
-            (None, _, Err(e)) => r.note(format!("{what}: MLflow refuses it as invalid, Runlens fails with {:?}: {e}", e.code())),
+            (None, _, Err(e)) => r.note(format!(
+                "{what}: MLflow refuses it as invalid, Runlens fails with {:?}: {e}",
+                e.code()
+            )),
         }
     }
     r.finish();
@@ -249,7 +295,9 @@ async fn check_histories(kind: Kind) {
         let what = format!("metric_history({}, {:?})", want.describe_run(&h.run_id), h.key);
         match t.metric_history(&h.run_id, &h.key).await {
             Ok(mut ours) => {
-                let ordered = ours.windows(2).all(|w| (w[0].step, w[0].timestamp) <= (w[1].step, w[1].timestamp));
+                let ordered = ours
+                    .windows(2)
+                    .all(|w| (w[0].step, w[0].timestamp) <= (w[1].step, w[1].timestamp));
                 if !ordered {
                     r.note(format!("{what}: not ordered by step, then timestamp"));
                 }
@@ -263,12 +311,17 @@ async fn check_histories(kind: Kind) {
     let ids = fx().ids(kind);
     match t.metric_history(ids.run("sweep_child_1"), "eval/loss").await {
         Ok(h) if h.len() == 200 => r.passed(),
-        Ok(h) => r.note(format!("metric_history(sweep-child-1, eval/loss) has {} points, not 200", h.len())),
+        Ok(h) => r.note(format!(
+            "metric_history(sweep-child-1, eval/loss) has {} points, not 200",
+            h.len()
+        )),
         Err(e) => r.note(format!("metric_history(sweep-child-1, eval/loss) fails: {e}")),
     }
     match t.metric_history(ids.run("odd_values"), "no such metric").await {
         Ok(h) if h.is_empty() => r.passed(),
-        other => r.note(format!("an unknown metric key should give an empty history, as in MLflow; got {other:?}")),
+        other => r.note(format!(
+            "an unknown metric key should give an empty history, as in MLflow; got {other:?}"
+        )),
     }
     r.finish();
 }
@@ -288,13 +341,21 @@ async fn check_artifacts(kind: Kind) {
     let art = ids.run("artifacts");
     match t.read_artifact(art, "hello.txt", 1 << 20).await {
         Ok(c) if c.bytes == b"hello\n" && !c.truncated => r.passed(),
-        other => r.note(format!("read_artifact(artifacts-run, hello.txt) should be \"hello\\n\", got {other:?}")),
+        other => r.note(format!(
+            "read_artifact(artifacts-run, hello.txt) should be \"hello\\n\", got {other:?}"
+        )),
     }
     match t.read_artifact(art, "notes/readme.md", 7).await {
         Ok(c) if c.bytes == b"# Notes" && c.truncated && c.total_size.is_none_or(|n| n == 46) => r.passed(),
-        other => r.note(format!("read_artifact(notes/readme.md, max 7 bytes) should be cut at 7 of 46 bytes, got {other:?}")),
+        other => r.note(format!(
+            "read_artifact(notes/readme.md, max 7 bytes) should be cut at 7 of 46 bytes, got {other:?}"
+        )),
     }
-    match t.read_artifact(art, "eval_results_table.json", 1 << 20).await.map(|c| serde_json::from_slice::<Table>(&c.bytes)) {
+    match t
+        .read_artifact(art, "eval_results_table.json", 1 << 20)
+        .await
+        .map(|c| serde_json::from_slice::<Table>(&c.bytes))
+    {
         Ok(Ok(table)) => {
             r.compare(
                 "log_table file eval_results_table.json",
@@ -302,12 +363,16 @@ async fn check_artifacts(kind: Kind) {
                 &json!({"columns": table.columns, "rows": table.data.len(), "second_row": table.data.get(1)}),
             );
         }
-        other => r.note(format!("eval_results_table.json should parse as a Table, got {other:?}")),
+        other => r.note(format!(
+            "eval_results_table.json should parse as a Table, got {other:?}"
+        )),
     }
     let maxflow = ids.run("maxflow_0");
     match t.read_artifact(maxflow, "config", 1 << 20).await {
         Ok(c) if c.bytes.starts_with(b"{\"layers\": [0, 1,") => r.passed(),
-        other => r.note(format!("MaxFlow's long param artifact 'config' should be readable, got {other:?}")),
+        other => r.note(format!(
+            "MaxFlow's long param artifact 'config' should be readable, got {other:?}"
+        )),
     }
     r.finish();
 }
@@ -329,14 +394,30 @@ async fn check_registry(kind: Kind) {
     let t = open(kind).await;
     let want = fx().dump(kind);
     let mut r = Report::new(format!("{}: model registry", kind.label()));
-    r.compare_result("search_registered_models()", &want.registered_models, all_models(&t).await);
+    r.compare_result(
+        "search_registered_models()",
+        &want.registered_models,
+        all_models(&t).await,
+    );
     for (name, model) in &want.models {
-        r.compare_result(format!("get_registered_model({name:?})"), model, t.get_registered_model(name).await);
+        r.compare_result(
+            format!("get_registered_model({name:?})"),
+            model,
+            t.get_registered_model(name).await,
+        );
     }
     for (name, versions) in &want.model_versions {
-        r.compare_result(format!("model_versions({name:?})"), versions, t.model_versions(name).await);
+        r.compare_result(
+            format!("model_versions({name:?})"),
+            versions,
+            t.model_versions(name).await,
+        );
         for v in versions {
-            r.compare_result(format!("get_model_version({name:?}, {})", v.version), v, t.get_model_version(name, v.version).await);
+            r.compare_result(
+                format!("get_model_version({name:?}, {})", v.version),
+                v,
+                t.get_model_version(name, v.version).await,
+            );
         }
     }
     for a in &want.versions_by_alias {
@@ -364,19 +445,28 @@ async fn check_projects(kind: Kind) {
     let t = open(kind).await;
     let s = |x: &str| x.to_string();
     let unicode = s("Ünïcödé 实验 <img src=x onerror=alert(1)>");
-    let active = t.projects(ViewType::ActiveOnly, None).await.unwrap_or_else(|e| panic!("{}: projects failed: {e}", kind.label()));
+    let active = t
+        .projects(ViewType::ActiveOnly, None)
+        .await
+        .unwrap_or_else(|e| panic!("{}: projects failed: {e}", kind.label()));
     assert_eq!(
         project_summary(&active),
         vec![
             (Some(s("nlp")), vec![s("nlp-baseline")]),
             // `both-project-tags` has project=other-team too: MaxFlow's tag wins.
-            (Some(s("vision")), vec![s("both-project-tags"), s("vision/resnet-sweep")]),
+            (
+                Some(s("vision")),
+                vec![s("both-project-tags"), s("vision/resnet-sweep")]
+            ),
             (None, vec![s("Default"), s("scratch"), unicode.clone()]),
         ],
         "{}: active experiments grouped into projects",
         kind.label()
     );
-    let all = t.projects(ViewType::All, None).await.unwrap_or_else(|e| panic!("{}: projects failed: {e}", kind.label()));
+    let all = t
+        .projects(ViewType::All, None)
+        .await
+        .unwrap_or_else(|e| panic!("{}: projects failed: {e}", kind.label()));
     assert_eq!(
         project_summary(&all)[0],
         (Some(s("nlp")), vec![s("nlp-baseline"), s("old-deleted-experiment")]),
@@ -384,7 +474,12 @@ async fn check_projects(kind: Kind) {
         kind.label()
     );
     let filtered = t.projects(ViewType::ActiveOnly, Some("SWEEP")).await.unwrap();
-    assert_eq!(project_summary(&filtered), vec![(Some(s("vision")), vec![s("vision/resnet-sweep")])], "{}: name filter", kind.label());
+    assert_eq!(
+        project_summary(&filtered),
+        vec![(Some(s("vision")), vec![s("vision/resnet-sweep")])],
+        "{}: name filter",
+        kind.label()
+    );
 }
 
 fn tree_names(nodes: &[RunNode]) -> Vec<(String, Vec<String>)> {
@@ -401,19 +496,38 @@ fn tree_names(nodes: &[RunNode]) -> Vec<(String, Vec<String>)> {
 }
 
 fn find<'a>(nodes: &'a [RunNode], name: &str) -> Option<&'a RunNode> {
-    nodes.iter().find_map(|n| if n.run.info.run_name == name { Some(n) } else { find(&n.children, name) })
+    nodes.iter().find_map(|n| {
+        if n.run.info.run_name == name {
+            Some(n)
+        } else {
+            find(&n.children, name)
+        }
+    })
 }
 
 async fn check_run_tree(kind: Kind) {
     let t = open(kind).await;
     let vision = fx().ids(kind).experiment("vision").to_string();
-    let req = SearchRuns { experiment_ids: vec![vision.clone()], ..Default::default() };
-    let forest = t.run_tree(&req).await.unwrap_or_else(|e| panic!("{}: run_tree failed: {e}", kind.label()));
+    let req = SearchRuns {
+        experiment_ids: vec![vision.clone()],
+        ..Default::default()
+    };
+    let forest = t
+        .run_tree(&req)
+        .await
+        .unwrap_or_else(|e| panic!("{}: run_tree failed: {e}", kind.label()));
     let parent = find(&forest, "SWEEP-parent").expect("SWEEP-parent is in the tree");
-    assert!(forest.iter().any(|n| n.run.info.run_name == "SWEEP-parent"), "{}: SWEEP-parent is a root", kind.label());
+    assert!(
+        forest.iter().any(|n| n.run.info.run_name == "SWEEP-parent"),
+        "{}: SWEEP-parent is a root",
+        kind.label()
+    );
     assert_eq!(
         tree_names(&parent.children),
-        vec![("sweep-child-1".into(), vec!["sweep-grandchild (fine-tune)".into()]), ("sweep-child-2".into(), vec![])],
+        vec![
+            ("sweep-child-1".into(), vec!["sweep-grandchild (fine-tune)".into()]),
+            ("sweep-child-2".into(), vec![])
+        ],
         "{}: parent → children → grandchild",
         kind.label()
     );
@@ -425,8 +539,16 @@ async fn check_run_tree(kind: Kind) {
         filter: Some("attributes.run_name = 'sweep-grandchild (fine-tune)'".into()),
         ..Default::default()
     };
-    let forest = t.run_tree(&req).await.unwrap_or_else(|e| panic!("{}: run_tree failed: {e}", kind.label()));
-    assert_eq!(tree_names(&forest), vec![("SWEEP-parent".into(), vec!["sweep-child-1".into()])], "{}", kind.label());
+    let forest = t
+        .run_tree(&req)
+        .await
+        .unwrap_or_else(|e| panic!("{}: run_tree failed: {e}", kind.label()));
+    assert_eq!(
+        tree_names(&forest),
+        vec![("SWEEP-parent".into(), vec!["sweep-child-1".into()])],
+        "{}",
+        kind.label()
+    );
     assert!(find(&forest, "sweep-grandchild (fine-tune)").is_some());
 }
 
@@ -447,16 +569,28 @@ fn write_target(kind: Kind) -> WriteTarget {
         Kind::Sqlite => {
             let db = fx().fresh_sqlite_copy();
             let root = db.parent().unwrap().join("artifacts");
-            WriteTarget { uri: format!("sqlite:///{}", db.display()), artifact_root: Some(root), _server: None }
+            WriteTarget {
+                uri: format!("sqlite:///{}", db.display()),
+                artifact_root: Some(root),
+                _server: None,
+            }
         }
         Kind::File => {
             let mlruns = fx().fresh_file_store_copy();
-            WriteTarget { uri: format!("file://{}", mlruns.display()), artifact_root: None, _server: None }
+            WriteTarget {
+                uri: format!("file://{}", mlruns.display()),
+                artifact_root: None,
+                _server: None,
+            }
         }
         Kind::Server => {
             let db = fx().fresh_sqlite_copy();
             let server = MlflowServer::start(&db, db.parent().unwrap()).unwrap_or_else(|e| panic!("{e}"));
-            WriteTarget { uri: server.url(), artifact_root: None, _server: Some(server) }
+            WriteTarget {
+                uri: server.url(),
+                artifact_root: None,
+                _server: Some(server),
+            }
         }
     }
 }
@@ -488,15 +622,35 @@ async fn write_everything(kind: Kind, t: &Tracking, target: &WriteTarget) -> Wri
         })
         .await,
     );
-    must(kind, "rename_experiment", t.rename_experiment(&exp, "round-trip renamed ü").await);
-    must(kind, "set_experiment_tag", t.set_experiment_tag(&exp, tag::NOTE, "Experiment *description*").await);
-    must(kind, "set_experiment_tag", t.set_experiment_tag(&exp, tag::MAXAI_PROJECT, "assigned").await);
-    must(kind, "delete_experiment_tag", t.delete_experiment_tag(&exp, "tmp").await);
+    must(
+        kind,
+        "rename_experiment",
+        t.rename_experiment(&exp, "round-trip renamed ü").await,
+    );
+    must(
+        kind,
+        "set_experiment_tag",
+        t.set_experiment_tag(&exp, tag::NOTE, "Experiment *description*").await,
+    );
+    must(
+        kind,
+        "set_experiment_tag",
+        t.set_experiment_tag(&exp, tag::MAXAI_PROJECT, "assigned").await,
+    );
+    must(
+        kind,
+        "delete_experiment_tag",
+        t.delete_experiment_tag(&exp, "tmp").await,
+    );
     let gone = must(
         kind,
         "create_experiment",
-        t.create_experiment(&CreateExperiment { name: "round-trip deleted".into(), artifact_location: loc("gone"), tags: Tags::new() })
-            .await,
+        t.create_experiment(&CreateExperiment {
+            name: "round-trip deleted".into(),
+            artifact_location: loc("gone"),
+            tags: Tags::new(),
+        })
+        .await,
     );
     must(kind, "delete_experiment", t.delete_experiment(&gone).await);
     must(kind, "delete_experiment", t.delete_experiment(&exp).await);
@@ -531,7 +685,12 @@ async fn write_everything(kind: Kind, t: &Tracking, target: &WriteTarget) -> Wri
         .await,
     )
     .run_id;
-    let m = |key: &str, value: f64, step: i64| Metric { key: key.into(), value: MetricValue(value), timestamp: T0 + 1000 * step, step };
+    let m = |key: &str, value: f64, step: i64| Metric {
+        key: key.into(),
+        value: MetricValue(value),
+        timestamp: T0 + 1000 * step,
+        step,
+    };
     must(
         kind,
         "log_batch",
@@ -569,13 +728,22 @@ async fn write_everything(kind: Kind, t: &Tracking, target: &WriteTarget) -> Wri
         )
         .await,
     );
-    must(kind, "log_batch (one metric)", t.log_batch(&parent, &LogBatch::metric("eval/loss", 0.25, T0 + 99, 7)).await);
+    must(
+        kind,
+        "log_batch (one metric)",
+        t.log_batch(&parent, &LogBatch::metric("eval/loss", 0.25, T0 + 99, 7))
+            .await,
+    );
     must(
         kind,
         "log_batch (child)",
         t.log_batch(
             &child,
-            &LogBatch { metrics: vec![m("acc", 0.5, 0)], params: vec![("lr".into(), "0.1".into())], ..Default::default() },
+            &LogBatch {
+                metrics: vec![m("acc", 0.5, 0)],
+                params: vec![("lr".into(), "0.1".into())],
+                ..Default::default()
+            },
         )
         .await,
     );
@@ -585,14 +753,26 @@ async fn write_everything(kind: Kind, t: &Tracking, target: &WriteTarget) -> Wri
         "update_run",
         t.update_run(
             &parent,
-            &UpdateRun { run_name: Some("rt-parent renamed".into()), status: Some(RunStatus::Finished), end_time: Some(T0 + 60_000) },
+            &UpdateRun {
+                run_name: Some("rt-parent renamed".into()),
+                status: Some(RunStatus::Finished),
+                end_time: Some(T0 + 60_000),
+            },
         )
         .await,
     );
     must(
         kind,
         "update_run (child)",
-        t.update_run(&child, &UpdateRun { run_name: None, status: Some(RunStatus::Killed), end_time: Some(T0 + 30_000) }).await,
+        t.update_run(
+            &child,
+            &UpdateRun {
+                run_name: None,
+                status: Some(RunStatus::Killed),
+                end_time: Some(T0 + 30_000),
+            },
+        )
+        .await,
     );
     let simple = |name: &str| CreateRun {
         experiment_id: exp.clone(),
@@ -607,23 +787,53 @@ async fn write_everything(kind: Kind, t: &Tracking, target: &WriteTarget) -> Wri
     must(kind, "restore_run", t.restore_run(&restored).await);
 
     // Artifacts: text, a table logged twice (rows append), a model file.
-    must(kind, "log_text", t.log_text(&parent, "notes/hello.txt", "héllo wörld\n<script>x</script>").await);
-    let table = |rows: Vec<Vec<Value>>| Table { columns: vec!["inputs".into(), "outputs".into(), "score".into()], data: rows };
+    must(
+        kind,
+        "log_text",
+        t.log_text(&parent, "notes/hello.txt", "héllo wörld\n<script>x</script>")
+            .await,
+    );
+    let table = |rows: Vec<Vec<Value>>| Table {
+        columns: vec!["inputs".into(), "outputs".into(), "score".into()],
+        data: rows,
+    };
     must(
         kind,
         "log_table",
-        t.log_table(&parent, "eval_table.json", &table(vec![vec![json!("q1"), json!("a1"), json!(0.5)], vec![json!("q2 ü"), Value::Null, json!(1)]]))
+        t.log_table(
+            &parent,
+            "eval_table.json",
+            &table(vec![
+                vec![json!("q1"), json!("a1"), json!(0.5)],
+                vec![json!("q2 ü"), Value::Null, json!(1)],
+            ]),
+        )
+        .await,
+    );
+    must(
+        kind,
+        "log_table (append)",
+        t.log_table(
+            &parent,
+            "eval_table.json",
+            &table(vec![vec![json!("q3"), json!("a3"), json!(0.25)]]),
+        )
+        .await,
+    );
+    must(
+        kind,
+        "write_artifact",
+        t.write_artifact(&parent, "model/MLmodel", b"artifact_path: model\nflavors: {}\n")
             .await,
     );
-    must(kind, "log_table (append)", t.log_table(&parent, "eval_table.json", &table(vec![vec![json!("q3"), json!("a3"), json!(0.25)]])).await);
-    must(kind, "write_artifact", t.write_artifact(&parent, "model/MLmodel", b"artifact_path: model\nflavors: {}\n").await);
 
     // Registry.
     let model = "rt-model ü".to_string();
     must(
         kind,
         "create_registered_model",
-        t.create_registered_model(&model, Some("first description"), &tags(&[("a", "1"), ("b", "2")])).await,
+        t.create_registered_model(&model, Some("first description"), &tags(&[("a", "1"), ("b", "2")]))
+            .await,
     );
     let artifact_uri = must(kind, "get_run", t.get_run(&parent).await).info.artifact_uri;
     for (v, description) in [(1, None), (2, Some("v2 desc")), (3, None)] {
@@ -647,21 +857,69 @@ async fn write_everything(kind: Kind, t: &Tracking, target: &WriteTarget) -> Wri
         stage,
         archive_existing_versions: archive,
     };
-    must(kind, "transition_stage", t.transition_stage(&transition(1, Stage::Production, false)).await);
-    must(kind, "transition_stage (archive others)", t.transition_stage(&transition(2, Stage::Production, true)).await);
-    must(kind, "transition_stage", t.transition_stage(&transition(3, Stage::Staging, false)).await);
+    must(
+        kind,
+        "transition_stage",
+        t.transition_stage(&transition(1, Stage::Production, false)).await,
+    );
+    must(
+        kind,
+        "transition_stage (archive others)",
+        t.transition_stage(&transition(2, Stage::Production, true)).await,
+    );
+    must(
+        kind,
+        "transition_stage",
+        t.transition_stage(&transition(3, Stage::Staging, false)).await,
+    );
     must(kind, "set_alias", t.set_alias(&model, "champion", 2).await);
     must(kind, "set_alias", t.set_alias(&model, "challenger", 3).await);
     must(kind, "delete_alias", t.delete_alias(&model, "challenger").await);
-    must(kind, "update_registered_model", t.update_registered_model(&model, "updated description").await);
-    must(kind, "update_model_version", t.update_model_version(&model, 3, "v3 updated").await);
-    must(kind, "set_registered_model_tag", t.set_registered_model_tag(&model, "c", "3").await);
-    must(kind, "delete_registered_model_tag", t.delete_registered_model_tag(&model, "b").await);
-    must(kind, "set_model_version_tag", t.set_model_version_tag(&model, 2, "validated", "yes").await);
-    must(kind, "set_model_version_tag", t.set_model_version_tag(&model, 2, "tmp", "x").await);
-    must(kind, "delete_model_version_tag", t.delete_model_version_tag(&model, 2, "tmp").await);
+    must(
+        kind,
+        "update_registered_model",
+        t.update_registered_model(&model, "updated description").await,
+    );
+    must(
+        kind,
+        "update_model_version",
+        t.update_model_version(&model, 3, "v3 updated").await,
+    );
+    must(
+        kind,
+        "set_registered_model_tag",
+        t.set_registered_model_tag(&model, "c", "3").await,
+    );
+    must(
+        kind,
+        "delete_registered_model_tag",
+        t.delete_registered_model_tag(&model, "b").await,
+    );
+    must(
+        kind,
+        "set_model_version_tag",
+        t.set_model_version_tag(&model, 2, "validated", "yes").await,
+    );
+    must(
+        kind,
+        "set_model_version_tag",
+        t.set_model_version_tag(&model, 2, "tmp", "x").await,
+    );
+    must(
+        kind,
+        "delete_model_version_tag",
+        t.delete_model_version_tag(&model, 2, "tmp").await,
+    );
 
-    Written { exp, gone, parent, child, doomed, restored, model }
+    Written {
+        exp,
+        gone,
+        parent,
+        child,
+        doomed,
+        restored,
+        model,
+    }
 }
 
 /// Runlens's answers to a read_back.py request, in the same shape.
@@ -673,12 +931,19 @@ async fn read_with_runlens(t: &Tracking, req: &Value) -> Value {
         }
     }
     let strs = |k: &str| -> Vec<String> {
-        req[k].as_array().map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect()).unwrap_or_default()
+        req[k]
+            .as_array()
+            .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
     };
     let pairs = |k: &str| -> Vec<(String, Option<String>)> {
         req[k]
             .as_array()
-            .map(|a| a.iter().map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_str().map(String::from))).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_str().map(String::from)))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let mut out = serde_json::Map::new();
@@ -710,7 +975,9 @@ async fn read_with_runlens(t: &Tracking, req: &Value) -> Value {
     out.insert("texts".into(), Value::Array(std::mem::take(&mut v)));
     for (run, path) in pairs("tables") {
         let r = t.read_artifact(&run, path.as_deref().unwrap(), 1 << 20).await;
-        v.push(ans(r.map(|c| serde_json::from_slice::<Value>(&c.bytes).unwrap_or(Value::Null))));
+        v.push(ans(
+            r.map(|c| serde_json::from_slice::<Value>(&c.bytes).unwrap_or(Value::Null))
+        ));
     }
     out.insert("tables".into(), Value::Array(std::mem::take(&mut v)));
     for name in strs("models") {
@@ -722,7 +989,9 @@ async fn read_with_runlens(t: &Tracking, req: &Value) -> Value {
     }
     out.insert("model_versions".into(), Value::Array(std::mem::take(&mut v)));
     for (name, alias) in pairs("aliases") {
-        v.push(ans(t.get_model_version_by_alias(&name, alias.as_deref().unwrap()).await));
+        v.push(ans(t
+            .get_model_version_by_alias(&name, alias.as_deref().unwrap())
+            .await));
     }
     out.insert("aliases".into(), Value::Array(std::mem::take(&mut v)));
     for s in req["run_searches"].as_array().cloned().unwrap_or_default() {
@@ -732,15 +1001,22 @@ async fn read_with_runlens(t: &Tracking, req: &Value) -> Value {
             view_type: ViewType::All,
             ..Default::default()
         };
-        v.push(ans(t.all_runs(&search).await.map(|runs| runs.into_iter().map(|r| r.info.run_id).collect::<Vec<_>>())));
+        v.push(ans(t
+            .all_runs(&search)
+            .await
+            .map(|runs| runs.into_iter().map(|r| r.info.run_id).collect::<Vec<_>>())));
     }
     out.insert("run_searches".into(), Value::Array(v));
     Value::Object(out)
 }
 
 fn parse<T: serde::de::DeserializeOwned>(kind: Kind, what: &str, v: &Value) -> T {
-    serde_json::from_value(v.clone())
-        .unwrap_or_else(|e| panic!("{}: MLflow's read-back of {what} is not what was written ({e}): {v}", kind.label()))
+    serde_json::from_value(v.clone()).unwrap_or_else(|e| {
+        panic!(
+            "{}: MLflow's read-back of {what} is not what was written ({e}): {v}",
+            kind.label()
+        )
+    })
 }
 
 async fn check_writes(kind: Kind) {
@@ -768,7 +1044,17 @@ async fn check_writes(kind: Kind) {
 
     // 1. MLflow and Runlens read the same thing back.
     let mut r = Report::new(format!("{}: writes read back by MLflow vs by Runlens", kind.label()));
-    for section in ["experiments", "runs", "histories", "artifact_lists", "texts", "models", "model_versions", "aliases", "run_searches"] {
+    for section in [
+        "experiments",
+        "runs",
+        "histories",
+        "artifact_lists",
+        "texts",
+        "models",
+        "model_versions",
+        "aliases",
+        "run_searches",
+    ] {
         let (a, b) = (mlflow[section].as_array().unwrap(), ours[section].as_array().unwrap());
         for (i, (x, y)) in a.iter().zip(b).enumerate() {
             let what = format!("{section}[{i}] ({})", request[section][i]);
@@ -788,65 +1074,160 @@ async fn check_writes(kind: Kind) {
     let label = kind.label();
     let exp: Experiment = parse(kind, "the experiment", &mlflow["experiments"][0]);
     assert_eq!(exp.name, "round-trip renamed ü", "{label}: rename_experiment");
-    assert_eq!(exp.lifecycle_stage, LifecycleStage::Active, "{label}: delete then restore_experiment");
+    assert_eq!(
+        exp.lifecycle_stage,
+        LifecycleStage::Active,
+        "{label}: delete then restore_experiment"
+    );
     assert_eq!(
         exp.tags,
-        tags(&[("__maxai_project__", "assigned"), ("mlflow.note.content", "Experiment *description*"), ("project", "roundtrip")]),
+        tags(&[
+            ("__maxai_project__", "assigned"),
+            ("mlflow.note.content", "Experiment *description*"),
+            ("project", "roundtrip")
+        ]),
         "{label}: experiment tags set at creation, set and deleted"
     );
     let gone: Experiment = parse(kind, "the deleted experiment", &mlflow["experiments"][1]);
-    assert_eq!(gone.lifecycle_stage, LifecycleStage::Deleted, "{label}: delete_experiment");
+    assert_eq!(
+        gone.lifecycle_stage,
+        LifecycleStage::Deleted,
+        "{label}: delete_experiment"
+    );
 
     let parent: Run = parse(kind, "the parent run", &mlflow["runs"][0]);
     assert_eq!(parent.info.run_name, "rt-parent renamed", "{label}: update_run renames");
-    assert_eq!(parent.data.tags.get(tag::RUN_NAME).map(String::as_str), Some("rt-parent renamed"), "{label}: renaming updates mlflow.runName as MLflow does");
+    assert_eq!(
+        parent.data.tags.get(tag::RUN_NAME).map(String::as_str),
+        Some("rt-parent renamed"),
+        "{label}: renaming updates mlflow.runName as MLflow does"
+    );
     assert_eq!(parent.info.status, RunStatus::Finished, "{label}: update_run status");
-    assert_eq!((parent.info.start_time, parent.info.end_time), (Some(T0), Some(T0 + 60_000)), "{label}: start and end time");
+    assert_eq!(
+        (parent.info.start_time, parent.info.end_time),
+        (Some(T0), Some(T0 + 60_000)),
+        "{label}: start and end time"
+    );
     assert_eq!(parent.info.user_id, "tester", "{label}: user_id");
     assert_eq!(
         parent.data.params,
-        BTreeMap::from([("lr".into(), "0.01".into()), ("optimizer".into(), "\"adam\"".into()), ("ключ".into(), "<b>значение</b>".into())]),
+        BTreeMap::from([
+            ("lr".into(), "0.01".into()),
+            ("optimizer".into(), "\"adam\"".into()),
+            ("ключ".into(), "<b>значение</b>".into())
+        ]),
         "{label}: params"
     );
-    assert_eq!(parent.data.tags.get("team").map(String::as_str), Some("rt"), "{label}: tags given at creation");
-    assert_eq!(parent.data.tags.get("kept").map(String::as_str), Some("y"), "{label}: tags logged");
+    assert_eq!(
+        parent.data.tags.get("team").map(String::as_str),
+        Some("rt"),
+        "{label}: tags given at creation"
+    );
+    assert_eq!(
+        parent.data.tags.get("kept").map(String::as_str),
+        Some("y"),
+        "{label}: tags logged"
+    );
     assert!(!parent.data.tags.contains_key("to-delete"), "{label}: delete_tag");
-    let logged: Vec<BTreeMap<String, String>> =
-        serde_json::from_str(parent.data.tags.get(tag::LOGGED_ARTIFACTS).map(String::as_str).unwrap_or("[]")).unwrap();
+    let logged: Vec<BTreeMap<String, String>> = serde_json::from_str(
+        parent
+            .data
+            .tags
+            .get(tag::LOGGED_ARTIFACTS)
+            .map(String::as_str)
+            .unwrap_or("[]"),
+    )
+    .unwrap();
     assert!(
-        logged.iter().any(|e| e.get("path").map(String::as_str) == Some("eval_table.json") && e.get("type").map(String::as_str) == Some("table")),
+        logged
+            .iter()
+            .any(|e| e.get("path").map(String::as_str) == Some("eval_table.json")
+                && e.get("type").map(String::as_str) == Some("table")),
         "{label}: log_table lists the table in mlflow.loggedArtifacts: {logged:?}"
     );
-    let latest = |key: &str| parent.metric(key).unwrap_or_else(|| panic!("{label}: no latest metric {key}")).clone();
-    assert_eq!((latest("loss").step, latest("loss").value.get()), (4, 0.2), "{label}: latest loss");
-    assert_eq!((latest("odd").step, latest("odd").value.get()), (3, 0.5), "{label}: latest odd");
+    let latest = |key: &str| {
+        parent
+            .metric(key)
+            .unwrap_or_else(|| panic!("{label}: no latest metric {key}"))
+            .clone()
+    };
+    assert_eq!(
+        (latest("loss").step, latest("loss").value.get()),
+        (4, 0.2),
+        "{label}: latest loss"
+    );
+    assert_eq!(
+        (latest("odd").step, latest("odd").value.get()),
+        (3, 0.5),
+        "{label}: latest odd"
+    );
     assert!(latest("nan_last").value.get().is_nan(), "{label}: NaN as latest value");
-    assert_eq!(latest("inf_last").value.class(), metric::ValueClass::PosInf, "{label}: +inf as latest value");
-    assert_eq!((latest("eval/loss").step, latest("eval/loss").timestamp), (7, T0 + 99), "{label}: metric key with '/'");
+    assert_eq!(
+        latest("inf_last").value.class(),
+        metric::ValueClass::PosInf,
+        "{label}: +inf as latest value"
+    );
+    assert_eq!(
+        (latest("eval/loss").step, latest("eval/loss").timestamp),
+        (7, T0 + 99),
+        "{label}: metric key with '/'"
+    );
 
     let child: Run = parse(kind, "the child run", &mlflow["runs"][1]);
-    assert_eq!(child.parent_run_id(), Some(w.parent.as_str()), "{label}: child run points at its parent");
-    assert_eq!((child.info.run_name.as_str(), child.info.status), ("rt-child ü", RunStatus::Killed), "{label}: child run");
+    assert_eq!(
+        child.parent_run_id(),
+        Some(w.parent.as_str()),
+        "{label}: child run points at its parent"
+    );
+    assert_eq!(
+        (child.info.run_name.as_str(), child.info.status),
+        ("rt-child ü", RunStatus::Killed),
+        "{label}: child run"
+    );
     assert_eq!(child.data.params.get("lr").map(String::as_str), Some("0.1"));
     let doomed: Run = parse(kind, "the deleted run", &mlflow["runs"][2]);
-    assert_eq!(doomed.info.lifecycle_stage, LifecycleStage::Deleted, "{label}: delete_run");
+    assert_eq!(
+        doomed.info.lifecycle_stage,
+        LifecycleStage::Deleted,
+        "{label}: delete_run"
+    );
     let restored: Run = parse(kind, "the restored run", &mlflow["runs"][3]);
-    assert_eq!(restored.info.lifecycle_stage, LifecycleStage::Active, "{label}: restore_run");
+    assert_eq!(
+        restored.info.lifecycle_stage,
+        LifecycleStage::Active,
+        "{label}: restore_run"
+    );
 
     let loss: Vec<Metric> = parse(kind, "the loss history", &mlflow["histories"][0]);
     assert_eq!(
-        loss.iter().map(|m| (m.step, m.timestamp, m.value.get())).collect::<Vec<_>>(),
-        (0..5).map(|s| (s, T0 + 1000 * s, 1.0 / (s as f64 + 1.0))).collect::<Vec<_>>(),
+        loss.iter()
+            .map(|m| (m.step, m.timestamp, m.value.get()))
+            .collect::<Vec<_>>(),
+        (0..5)
+            .map(|s| (s, T0 + 1000 * s, 1.0 / (s as f64 + 1.0)))
+            .collect::<Vec<_>>(),
         "{label}: loss history"
     );
     let odd: Vec<Metric> = parse(kind, "the odd history", &mlflow["histories"][1]);
     use metric::ValueClass::*;
-    assert_eq!(odd.iter().map(|m| m.value.class()).collect::<Vec<_>>(), vec![Nan, PosInf, NegInf, Finite], "{label}: NaN, +inf, -inf survive");
+    assert_eq!(
+        odd.iter().map(|m| m.value.class()).collect::<Vec<_>>(),
+        vec![Nan, PosInf, NegInf, Finite],
+        "{label}: NaN, +inf, -inf survive"
+    );
 
     let files: Vec<FileInfo> = parse(kind, "the artifact list", &mlflow["artifact_lists"][0]);
     let names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(names, vec!["eval_table.json", "model", "notes"], "{label}: artifacts at the root");
-    assert_eq!(mlflow["texts"][0], json!("héllo wörld\n<script>x</script>"), "{label}: log_text");
+    assert_eq!(
+        names,
+        vec!["eval_table.json", "model", "notes"],
+        "{label}: artifacts at the root"
+    );
+    assert_eq!(
+        mlflow["texts"][0],
+        json!("héllo wörld\n<script>x</script>"),
+        "{label}: log_text"
+    );
     assert_eq!(
         mlflow["tables"][0],
         json!({"columns": ["inputs", "outputs", "score"], "data": [["q1", "a1", 0.5], ["q2 ü", null, 1.0], ["q3", "a3", 0.25]]}),
@@ -854,32 +1235,80 @@ async fn check_writes(kind: Kind) {
     );
 
     let model: RegisteredModel = parse(kind, "the model", &mlflow["models"][0]);
-    assert_eq!(model.description.as_deref(), Some("updated description"), "{label}: update_registered_model");
-    assert_eq!(model.tags, tags(&[("a", "1"), ("c", "3")]), "{label}: model tags set and deleted");
-    assert_eq!(model.aliases, BTreeMap::from([("champion".to_string(), 2)]), "{label}: aliases set and deleted");
     assert_eq!(
-        model.latest_versions.iter().map(|v| (v.version, v.current_stage)).collect::<Vec<_>>(),
+        model.description.as_deref(),
+        Some("updated description"),
+        "{label}: update_registered_model"
+    );
+    assert_eq!(
+        model.tags,
+        tags(&[("a", "1"), ("c", "3")]),
+        "{label}: model tags set and deleted"
+    );
+    assert_eq!(
+        model.aliases,
+        BTreeMap::from([("champion".to_string(), 2)]),
+        "{label}: aliases set and deleted"
+    );
+    assert_eq!(
+        model
+            .latest_versions
+            .iter()
+            .map(|v| (v.version, v.current_stage))
+            .collect::<Vec<_>>(),
         vec![(3, Stage::Staging), (2, Stage::Production), (1, Stage::Archived)],
         "{label}: latest version per stage"
     );
     let versions: Vec<ModelVersion> = parse(kind, "the versions", &mlflow["model_versions"][0]);
     let summary: Vec<_> = versions
         .iter()
-        .map(|v| (v.version, v.current_stage, v.description.clone(), v.tags.clone(), v.aliases.clone()))
+        .map(|v| {
+            (
+                v.version,
+                v.current_stage,
+                v.description.clone(),
+                v.tags.clone(),
+                v.aliases.clone(),
+            )
+        })
         .collect();
     assert_eq!(
         summary,
         vec![
-            (3, Stage::Staging, Some("v3 updated".into()), tags(&[("v", "3")]), vec![]),
-            (2, Stage::Production, Some("v2 desc".into()), tags(&[("v", "2"), ("validated", "yes")]), vec!["champion".to_string()]),
+            (
+                3,
+                Stage::Staging,
+                Some("v3 updated".into()),
+                tags(&[("v", "3")]),
+                vec![]
+            ),
+            (
+                2,
+                Stage::Production,
+                Some("v2 desc".into()),
+                tags(&[("v", "2"), ("validated", "yes")]),
+                vec!["champion".to_string()]
+            ),
             (1, Stage::Archived, None, tags(&[("v", "1")]), vec![]),
         ],
         "{label}: versions after transitions (archive_existing_versions), descriptions, tags"
     );
-    assert_eq!(versions[0].run_id.as_deref(), Some(w.parent.as_str()), "{label}: version's run");
+    assert_eq!(
+        versions[0].run_id.as_deref(),
+        Some(w.parent.as_str()),
+        "{label}: version's run"
+    );
     assert_eq!(mlflow["aliases"][0]["version"], json!(2), "{label}: champion → v2");
-    assert!(mlflow["aliases"][1].get("error").is_some(), "{label}: the deleted alias is gone: {}", mlflow["aliases"][1]);
-    assert_eq!(mlflow["run_searches"][0], json!([w.child]), "{label}: MLflow finds the child by mlflow.parentRunId");
+    assert!(
+        mlflow["aliases"][1].get("error").is_some(),
+        "{label}: the deleted alias is gone: {}",
+        mlflow["aliases"][1]
+    );
+    assert_eq!(
+        mlflow["run_searches"][0],
+        json!([w.child]),
+        "{label}: MLflow finds the child by mlflow.parentRunId"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -892,15 +1321,40 @@ async fn check_unknown_ids(kind: Kind) {
     let run = ids.run("artifacts");
     let missing_run = "0123456789abcdef0123456789abcdef";
     let checks: Vec<(&str, Result<(), ErrorCode>)> = vec![
-        ("get_experiment(987654321)", code(t.get_experiment("987654321").await.map(drop))),
-        ("get_experiment_by_name", code(t.get_experiment_by_name("no such experiment").await.map(drop))),
+        (
+            "get_experiment(987654321)",
+            code(t.get_experiment("987654321").await.map(drop)),
+        ),
+        (
+            "get_experiment_by_name",
+            code(t.get_experiment_by_name("no such experiment").await.map(drop)),
+        ),
         ("get_run", code(t.get_run(missing_run).await.map(drop))),
-        ("get_registered_model", code(t.get_registered_model("no-such-model").await.map(drop))),
-        ("get_model_version(v99)", code(t.get_model_version("resnet-classifier", 99).await.map(drop))),
+        (
+            "get_registered_model",
+            code(t.get_registered_model("no-such-model").await.map(drop)),
+        ),
+        (
+            "get_model_version(v99)",
+            code(t.get_model_version("resnet-classifier", 99).await.map(drop)),
+        ),
         // MLflow itself answers INVALID_PARAMETER_VALUE here; to a user it is a missing alias.
-        ("get_model_version_by_alias", code(t.get_model_version_by_alias("resnet-classifier", "nobody").await.map(drop))),
-        ("read_artifact(missing file)", code(t.read_artifact(run, "no/such/file.txt", 10).await.map(drop))),
-        ("list_artifacts(missing run)", code(t.list_artifacts(missing_run, None).await.map(drop))),
+        (
+            "get_model_version_by_alias",
+            code(
+                t.get_model_version_by_alias("resnet-classifier", "nobody")
+                    .await
+                    .map(drop),
+            ),
+        ),
+        (
+            "read_artifact(missing file)",
+            code(t.read_artifact(run, "no/such/file.txt", 10).await.map(drop)),
+        ),
+        (
+            "list_artifacts(missing run)",
+            code(t.list_artifacts(missing_run, None).await.map(drop)),
+        ),
     ];
     let wrong: Vec<String> = checks
         .into_iter()
@@ -915,11 +1369,22 @@ async fn check_bad_filters(kind: Kind) {
     let exp = fx().ids(kind).experiment("vision").to_string();
     let mut wrong = Vec::new();
     // Each of these is refused by MLflow too (see run_searches in the dump).
-    for bad in ["metrics.acc >> 0.5", "params.lr = 0.01", "bogus.x = 'y'", "tags.`unclosed = 'x'"] {
+    for bad in [
+        "metrics.acc >> 0.5",
+        "params.lr = 0.01",
+        "bogus.x = 'y'",
+        "tags.`unclosed = 'x'",
+    ] {
         let position = parse_run_filter(bad).expect_err("the filter is invalid").position;
-        let req = SearchRuns { experiment_ids: vec![exp.clone()], filter: Some(bad.into()), ..Default::default() };
+        let req = SearchRuns {
+            experiment_ids: vec![exp.clone()],
+            filter: Some(bad.into()),
+            ..Default::default()
+        };
         match t.search_runs(&req).await {
-            Err(e) if e.code() == ErrorCode::InvalidArgument && e.to_string().contains(&format!("character {}", position + 1)) => {}
+            Err(e)
+                if e.code() == ErrorCode::InvalidArgument
+                    && e.to_string().contains(&format!("character {}", position + 1)) => {}
             other => wrong.push(format!(
                 "search_runs filter {bad:?}: expected InvalidArgument naming character {}, got {:?}",
                 position + 1,
@@ -928,10 +1393,18 @@ async fn check_bad_filters(kind: Kind) {
         }
     }
     for bad in ["name = ", "nonsense.x = 'y'"] {
-        let position = parse_experiment_filter(bad).expect_err("the filter is invalid").position;
-        let req = SearchExperiments { view_type: ViewType::All, filter: Some(bad.into()), ..Default::default() };
+        let position = parse_experiment_filter(bad)
+            .expect_err("the filter is invalid")
+            .position;
+        let req = SearchExperiments {
+            view_type: ViewType::All,
+            filter: Some(bad.into()),
+            ..Default::default()
+        };
         match t.search_experiments(&req).await {
-            Err(e) if e.code() == ErrorCode::InvalidArgument && e.to_string().contains(&format!("character {}", position + 1)) => {}
+            Err(e)
+                if e.code() == ErrorCode::InvalidArgument
+                    && e.to_string().contains(&format!("character {}", position + 1)) => {}
             other => wrong.push(format!(
                 "search_experiments filter {bad:?}: expected InvalidArgument naming character {}, got {:?}",
                 position + 1,
@@ -939,10 +1412,17 @@ async fn check_bad_filters(kind: Kind) {
             )),
         }
     }
-    let req = SearchRuns { experiment_ids: vec![exp], order_by: vec!["metrics.acc SIDEWAYS".into()], ..Default::default() };
+    let req = SearchRuns {
+        experiment_ids: vec![exp],
+        order_by: vec!["metrics.acc SIDEWAYS".into()],
+        ..Default::default()
+    };
     match t.search_runs(&req).await {
         Err(e) if e.code() == ErrorCode::InvalidArgument => {}
-        other => wrong.push(format!("order_by 'metrics.acc SIDEWAYS': expected InvalidArgument, got {:?}", other.map(|p| p.items.len()).map_err(|e| e.code()))),
+        other => wrong.push(format!(
+            "order_by 'metrics.acc SIDEWAYS': expected InvalidArgument, got {:?}",
+            other.map(|p| p.items.len()).map_err(|e| e.code())
+        )),
     }
     assert!(wrong.is_empty(), "{}:\n  {}", kind.label(), wrong.join("\n  "));
 }
@@ -951,9 +1431,19 @@ async fn check_bad_filters(kind: Kind) {
 async fn open_and_read(uri: &str) -> Result<(), (ErrorCode, String)> {
     let fail = |e: TrackingError| (e.code(), e.to_string());
     let t = Tracking::open(uri, &ConnectOptions::default()).await.map_err(fail)?;
-    let exps = t.all_experiments(&SearchExperiments { view_type: ViewType::All, ..Default::default() }).await.map_err(fail)?;
+    let exps = t
+        .all_experiments(&SearchExperiments {
+            view_type: ViewType::All,
+            ..Default::default()
+        })
+        .await
+        .map_err(fail)?;
     for e in exps {
-        let req = SearchRuns { experiment_ids: vec![e.experiment_id], view_type: ViewType::All, ..Default::default() };
+        let req = SearchRuns {
+            experiment_ids: vec![e.experiment_id],
+            view_type: ViewType::All,
+            ..Default::default()
+        };
         t.all_runs(&req).await.map_err(fail)?;
     }
     all_models(&t).await.map_err(fail)?;
@@ -967,7 +1457,10 @@ async fn text_file_named_mlflow_db_is_not_an_mlflow_store() {
     let got = open_and_read(&format!("sqlite:///{}", db.display())).await;
     let (code, message) = got.expect_err("a text file is not a store");
     assert_eq!(code, ErrorCode::NotAnMlflowStore, "{message}");
-    assert!(message.contains(&db.display().to_string()), "the message names the file: {message}");
+    assert!(
+        message.contains(&db.display().to_string()),
+        "the message names the file: {message}"
+    );
 }
 
 #[tokio::test]
@@ -997,20 +1490,40 @@ async fn sqlite_file_without_mlflow_tables_is_not_an_mlflow_store() {
     let dir = fx().fresh_dir("not-mlflow");
     let db = dir.join("notes.db");
     let script = "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table notes(id integer primary key, body text)'); c.execute(\"insert into notes(body) values ('hi')\"); c.commit()";
-    let out = std::process::Command::new(runlens_tests::python()).arg("-c").arg(script).arg(&db).output().unwrap();
+    let out = std::process::Command::new(runlens_tests::python())
+        .arg("-c")
+        .arg(script)
+        .arg(&db)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let got = open_and_read(&format!("sqlite:///{}", db.display())).await;
-    assert_eq!(got.map_err(|e| e.0), Err(ErrorCode::NotAnMlflowStore), "{}", db.display());
+    assert_eq!(
+        got.map_err(|e| e.0),
+        Err(ErrorCode::NotAnMlflowStore),
+        "{}",
+        db.display()
+    );
 }
 
 #[tokio::test]
 async fn malformed_experiment_meta_yaml_is_a_corrupt_store() {
     let mlruns = fx().fresh_file_store_copy();
     let exp = fx().manifest.file.experiment("vision").to_string();
-    std::fs::write(mlruns.join(&exp).join("meta.yaml"), "name: [unclosed\nartifact_location: : :\n\t- nope").unwrap();
-    let t = Tracking::open(&format!("file://{}", mlruns.display()), &ConnectOptions::default()).await.expect("the rest of the store opens");
+    std::fs::write(
+        mlruns.join(&exp).join("meta.yaml"),
+        "name: [unclosed\nartifact_location: : :\n\t- nope",
+    )
+    .unwrap();
+    let t = Tracking::open(&format!("file://{}", mlruns.display()), &ConnectOptions::default())
+        .await
+        .expect("the rest of the store opens");
     let got = code(t.get_experiment(&exp).await.map(drop));
-    assert_eq!(got, Err(ErrorCode::CorruptStore), "get_experiment of an experiment whose meta.yaml is not YAML");
+    assert_eq!(
+        got,
+        Err(ErrorCode::CorruptStore),
+        "get_experiment of an experiment whose meta.yaml is not YAML"
+    );
 }
 
 #[tokio::test]
@@ -1019,15 +1532,29 @@ async fn malformed_run_meta_yaml_is_a_corrupt_store() {
     let ids = &fx().manifest.file;
     let (exp, run) = (ids.experiment("vision"), ids.run("odd_values"));
     std::fs::write(mlruns.join(exp).join(run).join("meta.yaml"), "run_id: [\n  status: {{{").unwrap();
-    let t = Tracking::open(&format!("file://{}", mlruns.display()), &ConnectOptions::default()).await.expect("the store opens");
+    let t = Tracking::open(&format!("file://{}", mlruns.display()), &ConnectOptions::default())
+        .await
+        .expect("the store opens");
     let got = code(t.get_run(run).await.map(drop));
-    assert_eq!(got, Err(ErrorCode::CorruptStore), "get_run of a run whose meta.yaml is not YAML");
+    assert_eq!(
+        got,
+        Err(ErrorCode::CorruptStore),
+        "get_run of a run whose meta.yaml is not YAML"
+    );
 }
 
 #[tokio::test]
 async fn server_that_is_not_running_is_unreachable() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let options = ConnectOptions { max_retries: 0, timeout: Duration::from_secs(5), ..ConnectOptions::default() };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let options = ConnectOptions {
+        max_retries: 0,
+        timeout: Duration::from_secs(5),
+        ..ConnectOptions::default()
+    };
     let got = match Tracking::open(&format!("http://127.0.0.1:{port}"), &options).await {
         Ok(t) => code(t.search_experiments(&SearchExperiments::default()).await.map(drop)),
         Err(e) => Err(e.code()),
@@ -1061,20 +1588,34 @@ async fn reading_while_mlflow_writes_never_locks_out_the_writer() {
         Ok(v) => v,
         Err(_) => {
             let out = writer.wait_with_output().unwrap();
-            panic!("the writer did not start: {first}\n{}", String::from_utf8_lossy(&out.stderr))
+            panic!(
+                "the writer did not start: {first}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
         }
     };
-    let (exp, run) = (started["experiment_id"].as_str().unwrap().to_string(), started["run_id"].as_str().unwrap().to_string());
+    let (exp, run) = (
+        started["experiment_id"].as_str().unwrap().to_string(),
+        started["run_id"].as_str().unwrap().to_string(),
+    );
 
-    let t = Tracking::open(&uri, &ConnectOptions::default()).await.expect("open the store being written");
-    let search = SearchRuns { experiment_ids: vec![exp.clone(), "1".into()], ..Default::default() };
+    let t = Tracking::open(&uri, &ConnectOptions::default())
+        .await
+        .expect("open the store being written");
+    let search = SearchRuns {
+        experiment_ids: vec![exp.clone(), "1".into()],
+        ..Default::default()
+    };
     let (mut reads, mut errors, mut last_len) = (0usize, Vec::new(), 0usize);
     let deadline = Instant::now() + Duration::from_secs(SECONDS * 6);
     while writer.try_wait().unwrap().is_none() && Instant::now() < deadline {
         let a = t.search_runs(&search).await.map(|p| p.items.len());
         let b = t.get_run(&run).await.map(|r| r.data.metrics.len());
         let c = t.metric_history(&run, "hammer").await.map(|h| h.len());
-        for e in [a.as_ref().err(), b.as_ref().err(), c.as_ref().err()].into_iter().flatten() {
+        for e in [a.as_ref().err(), b.as_ref().err(), c.as_ref().err()]
+            .into_iter()
+            .flatten()
+        {
             errors.push(format!("{:?}: {e}", e.code()));
         }
         if let Ok(n) = c {
@@ -1089,13 +1630,32 @@ async fn reading_while_mlflow_writes_never_locks_out_the_writer() {
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut writer.stderr.take().unwrap(), &mut stderr).unwrap();
 
-    assert!(!stderr.contains("database is locked"), "MLflow's writer was locked out while Runlens read:\n{}", runlens_tests::tail(&stderr, 30));
-    assert!(status.success(), "MLflow's writer failed ({status}):\n{}", runlens_tests::tail(&stderr, 30));
-    assert!(errors.is_empty(), "{} of {reads} reads failed while MLflow wrote, e.g. {:?}", errors.len(), &errors[..errors.len().min(5)]);
+    assert!(
+        !stderr.contains("database is locked"),
+        "MLflow's writer was locked out while Runlens read:\n{}",
+        runlens_tests::tail(&stderr, 30)
+    );
+    assert!(
+        status.success(),
+        "MLflow's writer failed ({status}):\n{}",
+        runlens_tests::tail(&stderr, 30)
+    );
+    assert!(
+        errors.is_empty(),
+        "{} of {reads} reads failed while MLflow wrote, e.g. {:?}",
+        errors.len(),
+        &errors[..errors.len().min(5)]
+    );
     assert!(reads >= 30, "only {reads} reads in {SECONDS} s");
     let done: Value = serde_json::from_str(rest.trim()).unwrap_or_else(|_| panic!("writer's last line: {rest}"));
     let points = done["points"].as_u64().unwrap() as usize;
-    let history = t.metric_history(&run, "hammer").await.expect("history after the writer finished");
-    eprintln!("{reads} reads by Runlens while MLflow logged {points} points in {} calls", done["calls"]);
+    let history = t
+        .metric_history(&run, "hammer")
+        .await
+        .expect("history after the writer finished");
+    eprintln!(
+        "{reads} reads by Runlens while MLflow logged {points} points in {} calls",
+        done["calls"]
+    );
     assert_eq!(history.len(), points, "Runlens sees every point MLflow wrote");
 }

@@ -10,7 +10,10 @@ use runlens_core::ApiError;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Screen {
     Starting,
-    Welcome { looked_at: Vec<String>, failed: Option<(String, ApiError)> },
+    Welcome {
+        looked_at: Vec<String>,
+        failed: Option<(String, ApiError)>,
+    },
     Workspace(StoreSummary),
 }
 
@@ -31,16 +34,38 @@ impl Shell {
 
 #[component]
 pub fn App() -> impl IntoView {
-    let shell = Shell { screen: RwSignal::new(Screen::Starting), experiment: RwSignal::new(None) };
+    let shell = Shell {
+        screen: RwSignal::new(Screen::Starting),
+        experiment: RwSignal::new(None),
+    };
     provide_context(shell);
     spawn_local(async move {
         let screen = match ipc::startup().await {
             Ok(StartupState::Open { store }) => Screen::Workspace(store),
-            Ok(StartupState::Welcome { looked_at }) => Screen::Welcome { looked_at, failed: None },
-            Ok(StartupState::Failed { attempted, error }) => Screen::Welcome { looked_at: vec![], failed: Some((attempted, error)) },
-            Err(error) => Screen::Welcome { looked_at: vec![], failed: Some(("startup".into(), error)) },
+            Ok(StartupState::Welcome { looked_at }) => Screen::Welcome {
+                looked_at,
+                failed: None,
+            },
+            Ok(StartupState::Failed { attempted, error }) => Screen::Welcome {
+                looked_at: vec![],
+                failed: Some((attempted, error)),
+            },
+            Err(error) => Screen::Welcome {
+                looked_at: vec![],
+                failed: Some(("startup".into(), error)),
+            },
         };
         shell.screen.set(screen);
+    });
+    // The document title follows the open store (the shell sets the native title the same way).
+    Effect::new(move |_| {
+        let title = match shell.screen.get() {
+            Screen::Workspace(store) => format!("{} — Runlens", store.display_name),
+            _ => "Runlens".to_string(),
+        };
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            document.set_title(&title);
+        }
     });
     move || match shell.screen.get() {
         Screen::Starting => view! { <div class="starting">"Opening your store…"</div> }.into_any(),
@@ -52,7 +77,12 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Workspace(store: StoreSummary) -> impl IntoView {
     let shell = expect_context::<Shell>();
-    let back = move |_| shell.screen.set(Screen::Welcome { looked_at: vec![], failed: None });
+    let back = move |_| {
+        shell.screen.set(Screen::Welcome {
+            looked_at: vec![],
+            failed: None,
+        })
+    };
     view! {
         <div class="workspace">
             <header class="topbar">

@@ -18,7 +18,9 @@ pub fn datetime(ms: Option<i64>) -> String {
 
 /// `1h 02m`, `3m 20s`, `850ms`; empty when the run has not ended.
 pub fn duration(start: Option<i64>, end: Option<i64>) -> String {
-    let (Some(s), Some(e)) = (start, end) else { return String::new() };
+    let (Some(s), Some(e)) = (start, end) else {
+        return String::new();
+    };
     let ms = (e - s).max(0);
     let secs = ms / 1000;
     match secs {

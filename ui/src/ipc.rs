@@ -22,7 +22,9 @@ fn to_js(value: &impl Serialize) -> Result<JsValue, ApiError> {
 }
 
 fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, String> {
-    let text: String = js_sys::JSON::stringify(&value).map(String::from).unwrap_or_else(|_| "null".into());
+    let text: String = js_sys::JSON::stringify(&value)
+        .map(String::from)
+        .unwrap_or_else(|_| "null".into());
     serde_json::from_str(&text).map_err(|e| format!("{e} in {}", text.chars().take(200).collect::<String>()))
 }
 
@@ -31,7 +33,8 @@ async fn call<Resp: DeserializeOwned>(cmd: &str, request: Option<&impl Serialize
     let args = match request {
         Some(r) => {
             let obj = js_sys::Object::new();
-            js_sys::Reflect::set(&obj, &"request".into(), &to_js(r)?).map_err(|_| ApiError::internal("cannot build arguments"))?;
+            js_sys::Reflect::set(&obj, &"request".into(), &to_js(r)?)
+                .map_err(|_| ApiError::internal("cannot build arguments"))?;
             obj.into()
         }
         None => JsValue::UNDEFINED,

@@ -22,7 +22,10 @@ pub fn RunsView() -> impl IntoView {
                         filter: None,
                         order_by: vec![],
                         view_type: ViewType::ActiveOnly,
-                        page: PageRequest { max_results: Some(PAGE), page_token: None },
+                        page: PageRequest {
+                            max_results: Some(PAGE),
+                            page_token: None,
+                        },
                     })
                     .await,
                 ),
@@ -92,8 +95,13 @@ fn RunRow(run: Run) -> impl IntoView {
     let info = run.info.clone();
     let status = info.status.as_str();
     let child = run.parent_run_id().is_some();
-    let metrics: Vec<String> =
-        run.data.metrics.iter().take(3).map(|m| format!("{} {}", m.key, format::metric(m.value))).collect();
+    let metrics: Vec<String> = run
+        .data
+        .metrics
+        .iter()
+        .take(3)
+        .map(|m| format!("{} {}", m.key, format::metric(m.value)))
+        .collect();
     view! {
         <tr data-run-id=info.run_id.clone() class:child=child>
             <td><span class=format!("status status-{}", status.to_ascii_lowercase())>{status}</span></td>

@@ -13,7 +13,10 @@ pub fn Sidebar() -> impl IntoView {
     let projects = LocalResource::new(move || {
         // Re-read whenever another store is opened.
         let _ = shell.screen.get();
-        ipc::list_projects(ListProjectsRequest { view_type: ViewType::ActiveOnly, name_filter: None })
+        ipc::list_projects(ListProjectsRequest {
+            view_type: ViewType::ActiveOnly,
+            name_filter: None,
+        })
     });
     view! {
         <nav class="sidebar" id="sidebar">

@@ -14,7 +14,9 @@ pub fn Welcome(looked_at: Vec<String>, failed: Option<(String, ApiError)>) -> im
     let show_connect = RwSignal::new(false);
     let address = RwSignal::new(String::new());
 
-    let attempt = move |fut: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<runlens_core::ipc::StoreSummary>, ApiError>>>>| {
+    let attempt = move |fut: std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Option<runlens_core::ipc::StoreSummary>, ApiError>>>,
+    >| {
         busy.set(true);
         error.set(None);
         spawn_local(async move {
@@ -32,7 +34,9 @@ pub fn Welcome(looked_at: Vec<String>, failed: Option<(String, ApiError)>) -> im
         ev.prevent_default();
         let uri = address.get_untracked().trim().to_string();
         if uri.is_empty() {
-            error.set(Some(ApiError::invalid("enter a server URL such as http://127.0.0.1:5000, or a path to mlflow.db or mlruns/")));
+            error.set(Some(ApiError::invalid(
+                "enter a server URL such as http://127.0.0.1:5000, or a path to mlflow.db or mlruns/",
+            )));
             return;
         }
         attempt(Box::pin(async move { ipc::open_store(uri).await.map(Some) }));
@@ -40,9 +44,10 @@ pub fn Welcome(looked_at: Vec<String>, failed: Option<(String, ApiError)>) -> im
 
     let looked = (!looked_at.is_empty()).then(|| {
         view! {
-            <p class="looked">"No MLflow store found. Looked at: "
-                {looked_at.iter().map(|p| view! { <code>{p.clone()}</code> }).collect_view()}
-            </p>
+            <div class="looked">
+                <p>"No MLflow store found. Runlens looked at:"</p>
+                <ul>{looked_at.iter().map(|p| view! { <li><code>{p.clone()}</code></li> }).collect_view()}</ul>
+            </div>
         }
     });
     let attempted = failed.map(|(what, _)| view! { <p class="looked">"Could not open " <code>{what}</code></p> });

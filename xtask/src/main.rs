@@ -36,18 +36,25 @@ fn main() -> Result<()> {
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 /// Where cargo puts build outputs (honours CARGO_TARGET_DIR, as CI sets it).
 pub fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"))
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
 }
 
 /// Runs a command, echoing it, and fails with its exit status.
 pub fn sh(cmd: &mut Command) -> Result<()> {
     eprintln!("  $ {}", describe(cmd));
-    let status = cmd.status().with_context(|| format!("could not start {}", describe(cmd)))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start {}", describe(cmd)))?;
     if !status.success() {
         bail!("{} failed with {status}", describe(cmd));
     }
@@ -67,7 +74,10 @@ fn cargo() -> Command {
 
 /// Builds the wasm frontend into ui/dist (the shell embeds it at compile time).
 fn build_ui(root: &Path, release: bool) -> Result<()> {
-    eprintln!("==> building the frontend ({})", if release { "release" } else { "debug" });
+    eprintln!(
+        "==> building the frontend ({})",
+        if release { "release" } else { "debug" }
+    );
     let mut cmd = Command::new(setup::cargo_bin("trunk"));
     cmd.current_dir(root.join("ui")).args(["build", "--offline"]);
     if release {
@@ -93,7 +103,15 @@ fn run(root: &Path, app_args: &[String]) -> Result<()> {
 fn build_e2e_app(root: &Path) -> Result<PathBuf> {
     build_ui(root, false)?;
     eprintln!("==> building the app for end-to-end tests");
-    sh(cargo().args(["build", "-p", "runlens", "-p", "runlens-cli", "--features", "runlens/custom-protocol"]))?;
+    sh(cargo().args([
+        "build",
+        "-p",
+        "runlens",
+        "-p",
+        "runlens-cli",
+        "--features",
+        "runlens/custom-protocol",
+    ]))?;
     Ok(target_dir(root).join("debug").join("runlens"))
 }
 
@@ -103,10 +121,17 @@ fn test(root: &Path, extra: &[String]) -> Result<()> {
     eprintln!("==> running every test (unit, property, interop, end-to-end)");
     // The same feature set as the e2e build, so cargo reuses that build instead of making another.
     let mut cmd = cargo();
-    cmd.args(["test", "--workspace", "--exclude", "runlens-ui", "--features", "runlens/custom-protocol"])
-        .args(extra)
-        .env("RUNLENS_APP", &app)
-        .env("RUNLENS_PYTHON", setup::venv_python());
+    cmd.args([
+        "test",
+        "--workspace",
+        "--exclude",
+        "runlens-ui",
+        "--features",
+        "runlens/custom-protocol",
+    ])
+    .args(extra)
+    .env("RUNLENS_APP", &app)
+    .env("RUNLENS_PYTHON", setup::venv_python());
     sh(&mut cmd)
 }
 

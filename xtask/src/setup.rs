@@ -7,17 +7,36 @@ use std::process::Command;
 
 /// Debian packages: Tauri's build and runtime libraries, then what the tests need.
 const APT_BUILD: &[&str] = &[
-    "libwebkit2gtk-4.1-dev", "libgtk-3-dev", "librsvg2-dev", "libayatana-appindicator3-dev", "libssl-dev",
-    "pkg-config", "binaryen", "python3-venv",
+    "libwebkit2gtk-4.1-dev",
+    "libgtk-3-dev",
+    "librsvg2-dev",
+    "libayatana-appindicator3-dev",
+    "libssl-dev",
+    "pkg-config",
+    "binaryen",
+    "python3-venv",
 ];
-const APT_TEST: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "dbus", "dbus-x11", "gnome-keyring", "libsecret-tools"];
+const APT_TEST: &[&str] = &[
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "dbus",
+    "dbus-x11",
+    "gnome-keyring",
+    "libsecret-tools",
+    // Screenshots of unicode names need a CJK font under Xvfb.
+    "fonts-wqy-microhei",
+];
 
 const TRUNK_VERSION: &str = "0.21.14";
 /// The MLflow the interop tests are written against.
 pub const MLFLOW_VERSION: &str = "3.17.2";
 
 pub fn all(root: &Path, for_tests: bool) -> Result<()> {
-    eprintln!("==> checking prerequisites{}", if for_tests { " (including test tools)" } else { "" });
+    eprintln!(
+        "==> checking prerequisites{}",
+        if for_tests { " (including test tools)" } else { "" }
+    );
     let mut apt: Vec<&str> = APT_BUILD.to_vec();
     if for_tests {
         apt.extend(APT_TEST);
@@ -44,12 +63,17 @@ fn step(what: &str, done: bool) -> bool {
 }
 
 fn succeeds(cmd: &mut Command) -> bool {
-    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).status().is_ok_and(|s| s.success())
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 fn is_root() -> bool {
@@ -72,20 +96,27 @@ fn apt_packages(packages: &[&str]) -> Result<()> {
         .iter()
         .copied()
         .filter(|p| {
-            output(Command::new("dpkg-query").args(["-W", "-f=${Status}", p])).is_none_or(|s| !s.contains("install ok installed"))
+            output(Command::new("dpkg-query").args(["-W", "-f=${Status}", p]))
+                .is_none_or(|s| !s.contains("install ok installed"))
         })
         .collect();
     if step(&format!("{} Debian packages", packages.len()), missing.is_empty()) {
         eprintln!("        installing {}", missing.join(" "));
         sh(apt_get().args(["update", "-qq"]))?;
-        sh(apt_get().args(["install", "-y", "-qq", "--no-install-recommends"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive"))?;
+        sh(apt_get()
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(&missing)
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
     }
     Ok(())
 }
 
 fn wasm_target() -> Result<()> {
     let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if step("Rust target wasm32-unknown-unknown", installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown")) {
+    if step(
+        "Rust target wasm32-unknown-unknown",
+        installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown"),
+    ) {
         sh(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
     Ok(())
@@ -106,7 +137,9 @@ pub fn cargo_bin(name: &str) -> PathBuf {
 }
 
 fn cargo_install(args: &[&str]) -> Result<()> {
-    sh(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).arg("install").args(args))
+    sh(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .arg("install")
+        .args(args))
 }
 
 fn trunk() -> Result<()> {
@@ -135,7 +168,10 @@ fn locked_wasm_bindgen(root: &Path) -> Result<String> {
 fn wasm_bindgen(root: &Path) -> Result<()> {
     let want = locked_wasm_bindgen(root)?;
     let have = output(Command::new(cargo_bin("wasm-bindgen")).arg("--version")).unwrap_or_default();
-    if step(&format!("wasm-bindgen-cli {want} (as in Cargo.lock)"), have.ends_with(&want)) {
+    if step(
+        &format!("wasm-bindgen-cli {want} (as in Cargo.lock)"),
+        have.ends_with(&want),
+    ) {
         // Not --locked: its lock file pins a webpki-roots version that is no longer published.
         cargo_install(&["wasm-bindgen-cli", "--version", &want])?;
     }
@@ -145,7 +181,9 @@ fn wasm_bindgen(root: &Path) -> Result<()> {
 fn tauri_cli(root: &Path) -> Result<()> {
     let cli = root.join("node_modules/.bin/tauri");
     if step("Tauri CLI (npm)", cli.exists()) {
-        sh(Command::new("npm").current_dir(root).args(["ci", "--no-audit", "--no-fund"]))?;
+        sh(Command::new("npm")
+            .current_dir(root)
+            .args(["ci", "--no-audit", "--no-fund"]))?;
     }
     Ok(())
 }
@@ -163,7 +201,9 @@ pub fn venv_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("RUNLENS_VENV") {
         return PathBuf::from(dir);
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
     home.join(".cache/runlens/venv-mlflow")
 }
 
@@ -173,12 +213,18 @@ pub fn venv_python() -> PathBuf {
 
 fn mlflow_venv(root: &Path) -> Result<()> {
     let python = venv_python();
-    let have = output(Command::new(&python).args(["-c", "import mlflow; print(mlflow.__version__)"])).unwrap_or_default();
-    if step(&format!("Python venv with mlflow {MLFLOW_VERSION} ({})", venv_dir().display()), have == MLFLOW_VERSION) {
+    let have =
+        output(Command::new(&python).args(["-c", "import mlflow; print(mlflow.__version__)"])).unwrap_or_default();
+    if step(
+        &format!("Python venv with mlflow {MLFLOW_VERSION} ({})", venv_dir().display()),
+        have == MLFLOW_VERSION,
+    ) {
         if !python.exists() {
             sh(Command::new("python3").args(["-m", "venv"]).arg(venv_dir()))?;
         }
-        sh(Command::new(&python).args(["-m", "pip", "install", "--quiet", "-r"]).arg(root.join("tests/fixtures/requirements.txt")))?;
+        sh(Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "-r"])
+            .arg(root.join("tests/fixtures/requirements.txt")))?;
     }
     Ok(())
 }

@@ -10,7 +10,15 @@ pub fn check(root: &Path) -> Result<()> {
     sh(Command::new("cargo").args(["fmt", "--all", "--", "--check"]))?;
     let mut problems = Vec::new();
     let architecture = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap_or_default();
-    for member in ["crates/core", "crates/tracking", "crates/cli", "src-tauri", "ui", "xtask", "tests"] {
+    for member in [
+        "crates/core",
+        "crates/tracking",
+        "crates/cli",
+        "src-tauri",
+        "ui",
+        "xtask",
+        "tests",
+    ] {
         if !architecture.contains(&format!("`{member}")) {
             problems.push(format!("ARCHITECTURE.md does not describe `{member}`"));
         }
@@ -40,7 +48,10 @@ fn visit(dir: &Path, problems: &mut Vec<String>) {
             let text = std::fs::read_to_string(&path).unwrap_or_default();
             let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
             if !first.starts_with("//!") {
-                problems.push(format!("{} does not start with a `//!` line saying what it is", path.display()));
+                problems.push(format!(
+                    "{} does not start with a `//!` line saying what it is",
+                    path.display()
+                ));
             }
         }
     }

@@ -13,7 +13,11 @@ use serde_json::json;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "runlens-cli", version, about = "Read MLflow stores (mlflow.db, mlruns/, tracking servers) from the command line")]
+#[command(
+    name = "runlens-cli",
+    version,
+    about = "Read MLflow stores (mlflow.db, mlruns/, tracking servers) from the command line"
+)]
 struct Cli {
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
@@ -37,7 +41,10 @@ struct Paging {
 
 impl Paging {
     fn request(&self) -> PageRequest {
-        PageRequest { max_results: self.max_results, page_token: self.page_token.clone() }
+        PageRequest {
+            max_results: self.max_results,
+            page_token: self.page_token.clone(),
+        }
     }
 }
 
@@ -123,18 +130,32 @@ enum Command {
 }
 
 fn view(text: &str) -> Result<ViewType, ApiError> {
-    ViewType::parse(text).ok_or_else(|| ApiError::invalid(format!("--view must be active, deleted or all, not {text:?}")))
+    ViewType::parse(text)
+        .ok_or_else(|| ApiError::invalid(format!("--view must be active, deleted or all, not {text:?}")))
 }
 
 fn print_json(value: &impl Serialize) {
-    println!("{}", serde_json::to_string_pretty(value).expect("core types always serialise"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("core types always serialise")
+    );
 }
 
 async fn run(cli: Cli) -> Result<(), ApiError> {
     let tracking = Tracking::open(&cli.uri, &ConnectOptions::from_env()).await?;
     match cli.command {
-        Command::Experiments { view: v, filter, order_by, paging } => {
-            let req = SearchExperiments { view_type: view(&v)?, filter, order_by, page: paging.request() };
+        Command::Experiments {
+            view: v,
+            filter,
+            order_by,
+            paging,
+        } => {
+            let req = SearchExperiments {
+                view_type: view(&v)?,
+                filter,
+                order_by,
+                page: paging.request(),
+            };
             let (items, next) = if paging.max_results.is_some() {
                 let page = tracking.search_experiments(&req).await?;
                 (page.items, page.next_page_token)
@@ -155,8 +176,20 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
                 table::projects(&projects);
             }
         }
-        Command::Runs { experiment_ids, filter, order_by, view: v, paging } => {
-            let req = SearchRuns { experiment_ids, filter, view_type: view(&v)?, order_by, page: paging.request() };
+        Command::Runs {
+            experiment_ids,
+            filter,
+            order_by,
+            view: v,
+            paging,
+        } => {
+            let req = SearchRuns {
+                experiment_ids,
+                filter,
+                view_type: view(&v)?,
+                order_by,
+                page: paging.request(),
+            };
             let (items, next) = if paging.max_results.is_some() {
                 let page = tracking.search_runs(&req).await?;
                 (page.items, page.next_page_token)
@@ -169,8 +202,17 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
                 table::runs(&items, next.as_deref());
             }
         }
-        Command::Tree { experiment_id, filter, view: v } => {
-            let req = SearchRuns { experiment_ids: vec![experiment_id], filter, view_type: view(&v)?, ..Default::default() };
+        Command::Tree {
+            experiment_id,
+            filter,
+            view: v,
+        } => {
+            let req = SearchRuns {
+                experiment_ids: vec![experiment_id],
+                filter,
+                view_type: view(&v)?,
+                ..Default::default()
+            };
             let forest = tracking.run_tree(&req).await?;
             if cli.json {
                 print_json(&json!({ "roots": forest }));
@@ -194,7 +236,11 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
                 table::history(&metrics);
             }
         }
-        Command::Sampled { run_ids, keys, max_points } => {
+        Command::Sampled {
+            run_ids,
+            keys,
+            max_points,
+        } => {
             let series = tracking.sampled_histories(&run_ids, &keys, max_points).await?;
             if cli.json {
                 print_json(&json!({ "series": series }));
@@ -210,8 +256,16 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
                 table::artifacts(&files);
             }
         }
-        Command::Models { filter, order_by, paging } => {
-            let req = SearchModels { filter, order_by, page: paging.request() };
+        Command::Models {
+            filter,
+            order_by,
+            paging,
+        } => {
+            let req = SearchModels {
+                filter,
+                order_by,
+                page: paging.request(),
+            };
             let page = tracking.search_registered_models(&req).await?;
             if cli.json {
                 print_json(&json!({ "registered_models": page.items, "next_page_token": page.next_page_token }));
@@ -243,7 +297,10 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if json {
-                eprintln!("{}", serde_json::to_string(&json!({ "error": e })).unwrap_or_else(|_| e.to_string()));
+                eprintln!(
+                    "{}",
+                    serde_json::to_string(&json!({ "error": e })).unwrap_or_else(|_| e.to_string())
+                );
             } else {
                 eprintln!("runlens-cli: {e}");
             }

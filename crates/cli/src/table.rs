@@ -53,7 +53,15 @@ pub fn experiments(items: &[Experiment], next: Option<&str>) {
         &["ID", "NAME", "STAGE", "CREATED", "ARTIFACTS"],
         items
             .iter()
-            .map(|e| vec![e.experiment_id.clone(), cell(&e.name), e.lifecycle_stage.as_str().into(), time(e.creation_time), cell(&e.artifact_location)])
+            .map(|e| {
+                vec![
+                    e.experiment_id.clone(),
+                    cell(&e.name),
+                    e.lifecycle_stage.as_str().into(),
+                    time(e.creation_time),
+                    cell(&e.artifact_location),
+                ]
+            })
             .collect(),
     );
     next_page(next);
@@ -78,7 +86,13 @@ pub fn projects(items: &[Project]) {
 }
 
 fn run_row(run: &Run, indent: usize) -> Vec<String> {
-    let metrics: Vec<String> = run.data.metrics.iter().take(4).map(|m| format!("{}={}", m.key, m.value)).collect();
+    let metrics: Vec<String> = run
+        .data
+        .metrics
+        .iter()
+        .take(4)
+        .map(|m| format!("{}={}", m.key, m.value))
+        .collect();
     vec![
         run.info.run_id.clone(),
         format!("{}{}", "  ".repeat(indent), cell(&run.info.run_name)),
@@ -89,7 +103,10 @@ fn run_row(run: &Run, indent: usize) -> Vec<String> {
 }
 
 pub fn runs(items: &[Run], next: Option<&str>) {
-    print(&["RUN ID", "NAME", "STATUS", "START", "METRICS"], items.iter().map(|r| run_row(r, 0)).collect());
+    print(
+        &["RUN ID", "NAME", "STATUS", "START", "METRICS"],
+        items.iter().map(|r| run_row(r, 0)).collect(),
+    );
     next_page(next);
 }
 
@@ -125,11 +142,31 @@ pub fn run(run: &Run) {
     );
     println!();
     let mut rows: Vec<Vec<String>> = Vec::new();
-    rows.extend(run.data.params.iter().map(|(k, v)| vec!["param".into(), cell(k), cell(v), String::new()]));
-    rows.extend(run.data.metrics.iter().map(|m| vec!["metric".into(), cell(&m.key), m.value.to_string(), m.step.to_string()]));
-    rows.extend(run.data.tags.iter().map(|(k, v)| vec!["tag".into(), cell(k), cell(v), String::new()]));
+    rows.extend(
+        run.data
+            .params
+            .iter()
+            .map(|(k, v)| vec!["param".into(), cell(k), cell(v), String::new()]),
+    );
+    rows.extend(
+        run.data
+            .metrics
+            .iter()
+            .map(|m| vec!["metric".into(), cell(&m.key), m.value.to_string(), m.step.to_string()]),
+    );
+    rows.extend(
+        run.data
+            .tags
+            .iter()
+            .map(|(k, v)| vec!["tag".into(), cell(k), cell(v), String::new()]),
+    );
     rows.extend(run.inputs.iter().map(|d| {
-        vec!["dataset".into(), cell(&d.dataset.name), d.dataset.digest.clone(), cell(d.tags.get(tag::DATA_CONTEXT).map(String::as_str).unwrap_or(""))]
+        vec![
+            "dataset".into(),
+            cell(&d.dataset.name),
+            d.dataset.digest.clone(),
+            cell(d.tags.get(tag::DATA_CONTEXT).map(String::as_str).unwrap_or("")),
+        ]
     }));
     print(&["KIND", "KEY", "VALUE", "STEP/CONTEXT"], rows);
 }
@@ -137,7 +174,10 @@ pub fn run(run: &Run) {
 pub fn history(metrics: &[Metric]) {
     print(
         &["STEP", "TIMESTAMP", "VALUE"],
-        metrics.iter().map(|m| vec![m.step.to_string(), m.timestamp.to_string(), m.value.to_string()]).collect(),
+        metrics
+            .iter()
+            .map(|m| vec![m.step.to_string(), m.timestamp.to_string(), m.value.to_string()])
+            .collect(),
     );
 }
 
@@ -147,8 +187,17 @@ pub fn sampled(series: &[SampledSeries]) {
         series
             .iter()
             .map(|s| {
-                let show = |p: Option<&runlens_core::sampling::Point>| p.map(|p| format!("{}@{}", p.value, p.step)).unwrap_or_default();
-                vec![s.run_id.clone(), cell(&s.key), s.points.len().to_string(), s.total_points.to_string(), show(s.points.first()), show(s.points.last())]
+                let show = |p: Option<&runlens_core::sampling::Point>| {
+                    p.map(|p| format!("{}@{}", p.value, p.step)).unwrap_or_default()
+                };
+                vec![
+                    s.run_id.clone(),
+                    cell(&s.key),
+                    s.points.len().to_string(),
+                    s.total_points.to_string(),
+                    show(s.points.first()),
+                    show(s.points.last()),
+                ]
             })
             .collect(),
     );
@@ -159,7 +208,13 @@ pub fn artifacts(files: &[FileInfo]) {
         &["PATH", "TYPE", "SIZE"],
         files
             .iter()
-            .map(|f| vec![cell(&f.path), if f.is_dir { "dir" } else { "file" }.into(), f.file_size.map(|s| s.to_string()).unwrap_or_default()])
+            .map(|f| {
+                vec![
+                    cell(&f.path),
+                    if f.is_dir { "dir" } else { "file" }.into(),
+                    f.file_size.map(|s| s.to_string()).unwrap_or_default(),
+                ]
+            })
             .collect(),
     );
 }
@@ -170,9 +225,19 @@ pub fn models(items: &[RegisteredModel], next: Option<&str>) {
         items
             .iter()
             .map(|m| {
-                let latest: Vec<String> = m.latest_versions.iter().map(|v| format!("{}:v{}", v.current_stage, v.version)).collect();
+                let latest: Vec<String> = m
+                    .latest_versions
+                    .iter()
+                    .map(|v| format!("{}:v{}", v.current_stage, v.version))
+                    .collect();
                 let aliases: Vec<String> = m.aliases.iter().map(|(a, v)| format!("{a}→v{v}")).collect();
-                vec![cell(&m.name), latest.join(" "), aliases.join(" "), time(m.last_updated_timestamp), cell(m.description.as_deref().unwrap_or(""))]
+                vec![
+                    cell(&m.name),
+                    latest.join(" "),
+                    aliases.join(" "),
+                    time(m.last_updated_timestamp),
+                    cell(m.description.as_deref().unwrap_or("")),
+                ]
             })
             .collect(),
     );
@@ -185,7 +250,14 @@ pub fn versions(items: &[ModelVersion]) {
         items
             .iter()
             .map(|v| {
-                vec![cell(&v.name), v.version.to_string(), v.current_stage.as_str().into(), v.aliases.join(" "), v.run_id.clone().unwrap_or_default(), cell(&v.source)]
+                vec![
+                    cell(&v.name),
+                    v.version.to_string(),
+                    v.current_stage.as_str().into(),
+                    v.aliases.join(" "),
+                    v.run_id.clone().unwrap_or_default(),
+                    cell(&v.source),
+                ]
             })
             .collect(),
     );

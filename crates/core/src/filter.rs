@@ -275,7 +275,14 @@ fn lex(text: &str) -> Result<Vec<(usize, Tok)>, FilterError> {
                         }
                     }
                 }
-                toks.push((start, if quote == '`' { Tok::Backticked(s) } else { Tok::Quoted(s) }));
+                toks.push((
+                    start,
+                    if quote == '`' {
+                        Tok::Backticked(s)
+                    } else {
+                        Tok::Quoted(s)
+                    },
+                ));
                 continue;
             }
             '(' => toks.push((start, Tok::Open)),
@@ -306,7 +313,10 @@ fn lex(text: &str) -> Result<Vec<(usize, Tok)>, FilterError> {
                 }
                 toks.push((start, Tok::Op(op)));
             }
-            c if c.is_ascii_digit() || ((c == '-' || c == '+' || c == '.') && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit() || *d == '.')) => {
+            c if c.is_ascii_digit()
+                || ((c == '-' || c == '+' || c == '.')
+                    && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit() || *d == '.')) =>
+            {
                 let mut j = i + 1;
                 while j < chars.len()
                     && (chars[j].is_ascii_digit()
@@ -365,8 +375,18 @@ const COMPARATORS: &str = "a comparison (=, !=, <, <=, >, >=, LIKE, ILIKE, IN, N
 impl Parser {
     fn new(text: &str, entity: Entity) -> Self {
         match lex(text) {
-            Ok(toks) => Parser { toks, at: 0, entity, lex_error: None },
-            Err(e) => Parser { toks: vec![], at: 0, entity, lex_error: Some(e) },
+            Ok(toks) => Parser {
+                toks,
+                at: 0,
+                entity,
+                lex_error: None,
+            },
+            Err(e) => Parser {
+                toks: vec![],
+                at: 0,
+                entity,
+                lex_error: Some(e),
+            },
         }
     }
 
@@ -382,7 +402,11 @@ impl Parser {
 
     fn error<T>(&self, expected: impl Into<String>) -> Result<T, FilterError> {
         let (position, tok) = self.peek();
-        Err(FilterError { position: *position, expected: expected.into(), found: tok.describe() })
+        Err(FilterError {
+            position: *position,
+            expected: expected.into(),
+            found: tok.describe(),
+        })
     }
 
     fn parse(mut self) -> Result<Filter, FilterError> {
@@ -416,7 +440,11 @@ impl Parser {
         let value_at = self.peek().0;
         let value = self.value(op)?;
         check_types(&field, op, &value).map_err(|expected| FilterError {
-            position: if expected.starts_with("a comparison") { field_at } else { value_at },
+            position: if expected.starts_with("a comparison") {
+                field_at
+            } else {
+                value_at
+            },
             expected,
             found: describe_value(&value),
         })?;
@@ -556,7 +584,13 @@ impl Parser {
                                 Op::IsNull
                             }
                         }
-                        _ => return self.error(if negated { "NULL after IS NOT" } else { "NULL or NOT NULL after IS" }),
+                        _ => {
+                            return self.error(if negated {
+                                "NULL after IS NOT"
+                            } else {
+                                "NULL or NOT NULL after IS"
+                            })
+                        }
                     }
                 }
                 "NOT" => {
@@ -636,12 +670,17 @@ fn check_types(field: &Field, op: Op, value: &Value) -> Result<(), String> {
     if op.is_presence() {
         return match field {
             Field::Param(_) | Field::Tag(_) => Ok(()),
-            _ => Err("a comparison other than IS NULL / IS NOT NULL: MLflow allows those only for params and tags".into()),
+            _ => Err(
+                "a comparison other than IS NULL / IS NOT NULL: MLflow allows those only for params and tags".into(),
+            ),
         };
     }
     if numeric {
         if op.is_pattern() || op.is_list() {
-            return Err(format!("a comparison (=, !=, <, <=, >, >=) for a numeric key, not {}", op.as_str()));
+            return Err(format!(
+                "a comparison (=, !=, <, <=, >, >=) for a numeric key, not {}",
+                op.as_str()
+            ));
         }
         if !matches!(value, Value::Num(_)) {
             return Err("a number".into());
@@ -649,7 +688,10 @@ fn check_types(field: &Field, op: Op, value: &Value) -> Result<(), String> {
         return Ok(());
     }
     if op.is_numeric_only() {
-        return Err(format!("a comparison (=, !=, LIKE, ILIKE, IN, NOT IN) for a string key, not {}", op.as_str()));
+        return Err(format!(
+            "a comparison (=, !=, LIKE, ILIKE, IN, NOT IN) for a string key, not {}",
+            op.as_str()
+        ));
     }
     if op.is_list() {
         let lists_allowed = matches!(field, Field::Dataset(_) | Field::Attribute(Attribute::RunId));
@@ -668,7 +710,10 @@ fn check_types(field: &Field, op: Op, value: &Value) -> Result<(), String> {
 /// SQL `LIKE` matching: `%` is any run of characters, `_` any one character.
 pub fn like(text: &str, pattern: &str, case_insensitive: bool) -> bool {
     let (t, p): (Vec<char>, Vec<char>) = if case_insensitive {
-        (text.to_lowercase().chars().collect(), pattern.to_lowercase().chars().collect())
+        (
+            text.to_lowercase().chars().collect(),
+            pattern.to_lowercase().chars().collect(),
+        )
     } else {
         (text.chars().collect(), pattern.chars().collect())
     };
@@ -742,9 +787,9 @@ impl Filter {
             Field::Attribute(Attribute::CreationTime) => {
                 exp.creation_time.is_some_and(|t| compare_num(t as f64, c.op, &c.value))
             }
-            Field::Attribute(Attribute::LastUpdateTime) => {
-                exp.last_update_time.is_some_and(|t| compare_num(t as f64, c.op, &c.value))
-            }
+            Field::Attribute(Attribute::LastUpdateTime) => exp
+                .last_update_time
+                .is_some_and(|t| compare_num(t as f64, c.op, &c.value)),
             _ => false,
         })
     }
@@ -763,7 +808,9 @@ fn clause_matches_run(c: &Clause, run: &Run) -> bool {
     let info = &run.info;
     match &c.field {
         // NaN compares false with everything except `!=`, as in MLflow.
-        Field::Metric(k) => run.metric(k).is_some_and(|m| compare_num(m.value.get(), c.op, &c.value)),
+        Field::Metric(k) => run
+            .metric(k)
+            .is_some_and(|m| compare_num(m.value.get(), c.op, &c.value)),
         Field::Param(k) => present_and(run.data.params.get(k), c),
         Field::Tag(k) => present_and(run.data.tags.get(k), c),
         Field::Attribute(a) => match a {
@@ -802,13 +849,30 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.clauses.len(), 8);
-        assert_eq!(f.clauses[0], Clause { field: Field::Metric("acc".into()), op: Op::Gt, value: Value::Num(0.9) });
+        assert_eq!(
+            f.clauses[0],
+            Clause {
+                field: Field::Metric("acc".into()),
+                op: Op::Gt,
+                value: Value::Num(0.9)
+            }
+        );
         assert_eq!(f.clauses[2].field, Field::Tag("mlflow.user".into()));
-        assert_eq!(f.clauses[3].value, Value::List(vec!["FINISHED".into(), "RUNNING".into()]));
+        assert_eq!(
+            f.clauses[3].value,
+            Value::List(vec!["FINISHED".into(), "RUNNING".into()])
+        );
         assert_eq!(f.clauses[4].field, Field::Dataset(DatasetField::Context));
         assert_eq!(f.clauses[5].field, Field::Tag("mlflow.source.name".into()));
         assert_eq!(f.clauses[6].op, Op::NotIn);
-        assert_eq!(f.clauses[7], Clause { field: Field::Metric("eval/loss".into()), op: Op::Le, value: Value::Num(-1e-3) });
+        assert_eq!(
+            f.clauses[7],
+            Clause {
+                field: Field::Metric("eval/loss".into()),
+                op: Op::Le,
+                value: Value::Num(-1e-3)
+            }
+        );
     }
 
     #[test]

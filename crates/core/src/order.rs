@@ -53,7 +53,11 @@ fn parse(text: &str, runs: bool) -> Result<OrderBy, FilterError> {
         found: format!("'{text}'"),
     })?;
     if let Field::Dataset(_) = field {
-        return Err(FilterError { position: 0, expected: "a metric, param, tag or attribute".into(), found: format!("'{text}'") });
+        return Err(FilterError {
+            position: 0,
+            expected: "a metric, param, tag or attribute".into(),
+            found: format!("'{text}'"),
+        });
     }
     Ok(OrderBy { field, ascending })
 }
@@ -92,7 +96,11 @@ fn compare_keys(a: Option<Key>, b: Option<Key>, ascending: bool) -> Ordering {
             (Some(Key::Str(x)), Some(Key::Str(y))) => x.cmp(y),
             _ => Ordering::Equal,
         };
-        if ascending { ord } else { ord.reverse() }
+        if ascending {
+            ord
+        } else {
+            ord.reverse()
+        }
     })
 }
 
@@ -125,8 +133,12 @@ pub fn compare_runs(a: &Run, b: &Run, order: &[OrderBy]) -> Ordering {
             return ord;
         }
     }
-    compare_keys(a.info.start_time.map(|t| Key::Num(t as f64)), b.info.start_time.map(|t| Key::Num(t as f64)), false)
-        .then_with(|| a.info.run_id.cmp(&b.info.run_id))
+    compare_keys(
+        a.info.start_time.map(|t| Key::Num(t as f64)),
+        b.info.start_time.map(|t| Key::Num(t as f64)),
+        false,
+    )
+    .then_with(|| a.info.run_id.cmp(&b.info.run_id))
 }
 
 fn experiment_key<'a>(e: &'a Experiment, field: &Field) -> Option<Key<'a>> {
@@ -148,8 +160,12 @@ pub fn compare_experiments(a: &Experiment, b: &Experiment, order: &[OrderBy]) ->
             return ord;
         }
     }
-    compare_keys(a.creation_time.map(|t| Key::Num(t as f64)), b.creation_time.map(|t| Key::Num(t as f64)), false)
-        .then_with(|| a.experiment_id.cmp(&b.experiment_id))
+    compare_keys(
+        a.creation_time.map(|t| Key::Num(t as f64)),
+        b.creation_time.map(|t| Key::Num(t as f64)),
+        false,
+    )
+    .then_with(|| a.experiment_id.cmp(&b.experiment_id))
 }
 
 #[cfg(test)]
@@ -159,12 +175,21 @@ mod tests {
     #[test]
     fn parses_directions_and_keys() {
         let o = parse_run_order("metrics.`val loss` DESC").unwrap();
-        assert_eq!(o, OrderBy { field: Field::Metric("val loss".into()), ascending: false });
+        assert_eq!(
+            o,
+            OrderBy {
+                field: Field::Metric("val loss".into()),
+                ascending: false
+            }
+        );
         let o = parse_run_order("attributes.start_time asc").unwrap();
         assert_eq!(o.field, Field::Attribute(Attribute::StartTime));
         assert!(o.ascending);
         assert_eq!(parse_run_order("params.lr").unwrap().field, Field::Param("lr".into()));
-        assert_eq!(parse_experiment_order("name DESC").unwrap().field, Field::Attribute(Attribute::Name));
+        assert_eq!(
+            parse_experiment_order("name DESC").unwrap().field,
+            Field::Attribute(Attribute::Name)
+        );
         assert!(parse_run_order("bogus.x").is_err());
     }
 
@@ -173,8 +198,14 @@ mod tests {
         for asc in [true, false] {
             assert_eq!(compare_keys(Some(Key::Num(1.0)), None, asc), Ordering::Less);
             assert_eq!(compare_keys(Some(Key::Num(f64::NAN)), None, asc), Ordering::Less);
-            assert_eq!(compare_keys(Some(Key::Num(5.0)), Some(Key::Num(f64::NAN)), asc), Ordering::Less);
+            assert_eq!(
+                compare_keys(Some(Key::Num(5.0)), Some(Key::Num(f64::NAN)), asc),
+                Ordering::Less
+            );
         }
-        assert_eq!(compare_keys(Some(Key::Num(1.0)), Some(Key::Num(2.0)), false), Ordering::Greater);
+        assert_eq!(
+            compare_keys(Some(Key::Num(1.0)), Some(Key::Num(2.0)), false),
+            Ordering::Greater
+        );
     }
 }

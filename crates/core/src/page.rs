@@ -12,7 +12,10 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn last(items: Vec<T>) -> Self {
-        Page { items, next_page_token: None }
+        Page {
+            items,
+            next_page_token: None,
+        }
     }
 
     /// Cuts one page out of an already ordered list; the token is the offset of the next page.
@@ -46,7 +49,9 @@ impl PageRequest {
     pub const MAX_LIMIT: usize = 50_000;
 
     pub fn limit(&self) -> usize {
-        self.max_results.unwrap_or(Self::DEFAULT_LIMIT).clamp(1, Self::MAX_LIMIT)
+        self.max_results
+            .unwrap_or(Self::DEFAULT_LIMIT)
+            .clamp(1, Self::MAX_LIMIT)
     }
 
     /// Local stores use the offset of the next item as their page token.
@@ -67,15 +72,24 @@ mod tests {
 
     #[test]
     fn slices_pages_with_offset_tokens() {
-        let req = PageRequest { max_results: Some(2), page_token: None };
+        let req = PageRequest {
+            max_results: Some(2),
+            page_token: None,
+        };
         let p = Page::slice(vec![1, 2, 3, 4, 5], &req).unwrap();
         assert_eq!(p.items, vec![1, 2]);
         assert_eq!(p.next_page_token.as_deref(), Some("2"));
-        let req = PageRequest { max_results: Some(2), page_token: Some("4".into()) };
+        let req = PageRequest {
+            max_results: Some(2),
+            page_token: Some("4".into()),
+        };
         let p = Page::slice(vec![1, 2, 3, 4, 5], &req).unwrap();
         assert_eq!(p.items, vec![5]);
         assert_eq!(p.next_page_token, None);
-        let bad = PageRequest { max_results: None, page_token: Some("x".into()) };
+        let bad = PageRequest {
+            max_results: None,
+            page_token: Some("x".into()),
+        };
         assert!(Page::slice(vec![1], &bad).is_err());
     }
 }

@@ -35,7 +35,10 @@ pub fn group_into_projects(experiments: Vec<Experiment>) -> Vec<Project> {
         }
     }
     let make = |name, experiments: Vec<Experiment>| Project {
-        last_activity: experiments.iter().filter_map(|e| e.last_update_time.or(e.creation_time)).max(),
+        last_activity: experiments
+            .iter()
+            .filter_map(|e| e.last_update_time.or(e.creation_time))
+            .max(),
         name,
         experiments,
     };

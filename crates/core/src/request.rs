@@ -80,7 +80,12 @@ pub struct LogBatch {
 impl LogBatch {
     pub fn metric(key: &str, value: f64, timestamp: i64, step: i64) -> Self {
         LogBatch {
-            metrics: vec![Metric { key: key.into(), value: MetricValue(value), timestamp, step }],
+            metrics: vec![Metric {
+                key: key.into(),
+                value: MetricValue(value),
+                timestamp,
+                step,
+            }],
             ..Default::default()
         }
     }

@@ -17,7 +17,11 @@ pub struct Point {
 
 impl From<&Metric> for Point {
     fn from(m: &Metric) -> Self {
-        Point { step: m.step, timestamp: m.timestamp, value: m.value }
+        Point {
+            step: m.step,
+            timestamp: m.timestamp,
+            value: m.value,
+        }
     }
 }
 
@@ -87,7 +91,12 @@ mod tests {
         values
             .iter()
             .enumerate()
-            .map(|(i, v)| Metric { key: "m".into(), value: MetricValue(*v), timestamp: 1000 + i as i64, step: i as i64 })
+            .map(|(i, v)| Metric {
+                key: "m".into(),
+                value: MetricValue(*v),
+                timestamp: 1000 + i as i64,
+                step: i as i64,
+            })
             .collect()
     }
 

@@ -43,7 +43,11 @@ pub fn build_run_tree(runs: Vec<Run>) -> Vec<RunNode> {
         }
         cur == id
     };
-    let roots: HashSet<String> = runs.iter().filter(|r| is_root(&r.info.run_id)).map(|r| r.info.run_id.clone()).collect();
+    let roots: HashSet<String> = runs
+        .iter()
+        .filter(|r| is_root(&r.info.run_id))
+        .map(|r| r.info.run_id.clone())
+        .collect();
     let mut children: HashMap<String, Vec<Run>> = HashMap::new();
     let mut top = Vec::new();
     for run in runs {
@@ -55,7 +59,10 @@ pub fn build_run_tree(runs: Vec<Run>) -> Vec<RunNode> {
     }
     fn attach(run: Run, children: &mut HashMap<String, Vec<Run>>) -> RunNode {
         let kids = children.remove(&run.info.run_id).unwrap_or_default();
-        RunNode { children: kids.into_iter().map(|k| attach(k, children)).collect(), run }
+        RunNode {
+            children: kids.into_iter().map(|k| attach(k, children)).collect(),
+            run,
+        }
     }
     top.into_iter().map(|r| attach(r, &mut children)).collect()
 }
@@ -82,7 +89,10 @@ mod tests {
                 artifact_uri: String::new(),
                 lifecycle_stage: LifecycleStage::Active,
             },
-            data: RunData { tags, ..Default::default() },
+            data: RunData {
+                tags,
+                ..Default::default()
+            },
             inputs: vec![],
         }
     }
@@ -104,7 +114,11 @@ mod tests {
 
     #[test]
     fn cycles_do_not_lose_runs() {
-        let forest = build_run_tree(vec![run("a", Some("b")), run("b", Some("a")), run("self", Some("self"))]);
+        let forest = build_run_tree(vec![
+            run("a", Some("b")),
+            run("b", Some("a")),
+            run("self", Some("self")),
+        ]);
         let total: usize = forest.iter().map(|n| 1 + n.descendant_count()).sum();
         assert_eq!(total, 3);
     }

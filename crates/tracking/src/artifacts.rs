@@ -12,7 +12,9 @@ use std::path::{Component, Path, PathBuf};
 /// (`mlflow-artifacts:`, `s3://`, ...) are served by a tracking server, not from the disk.
 pub fn local_root(artifact_uri: &str) -> Result<PathBuf> {
     if let Some(rest) = artifact_uri.strip_prefix("file://") {
-        let decoded = percent_encoding::percent_decode_str(rest).decode_utf8_lossy().to_string();
+        let decoded = percent_encoding::percent_decode_str(rest)
+            .decode_utf8_lossy()
+            .to_string();
         return Ok(PathBuf::from(decoded));
     }
     if artifact_uri.starts_with('/') || !artifact_uri.contains(':') {
@@ -82,14 +84,24 @@ pub fn list(root: &Path, relative: Option<&str>) -> Result<Vec<FileInfo>> {
     for entry in std::fs::read_dir(&dir).map_err(|e| TrackingError::io(&dir, e))? {
         let entry = entry.map_err(|e| TrackingError::io(&dir, e))?;
         let name = entry.file_name().to_string_lossy().to_string();
-        let path = if relative.is_empty() { name } else { format!("{relative}/{name}") };
+        let path = if relative.is_empty() {
+            name
+        } else {
+            format!("{relative}/{name}")
+        };
         // Links out of the root are left out rather than listed as something they are not.
-        let Ok(real) = entry.path().canonicalize() else { continue };
+        let Ok(real) = entry.path().canonicalize() else {
+            continue;
+        };
         if !real.starts_with(&real_root) {
             continue;
         }
         let meta = std::fs::metadata(&real).map_err(|e| TrackingError::io(&real, e))?;
-        out.push(FileInfo { path, is_dir: meta.is_dir(), file_size: (!meta.is_dir()).then(|| meta.len()) });
+        out.push(FileInfo {
+            path,
+            is_dir: meta.is_dir(),
+            file_size: (!meta.is_dir()).then(|| meta.len()),
+        });
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
@@ -104,8 +116,15 @@ pub fn read(root: &Path, relative: &str, max_bytes: u64) -> Result<ArtifactConte
     let f = std::fs::File::open(&file).map_err(|e| TrackingError::io(&file, e))?;
     let total = f.metadata().map_err(|e| TrackingError::io(&file, e))?.len();
     let mut bytes = Vec::with_capacity(total.min(max_bytes) as usize);
-    f.take(max_bytes).read_to_end(&mut bytes).map_err(|e| TrackingError::io(&file, e))?;
-    Ok(ArtifactContent { path: relative.to_string(), total_size: Some(total), truncated: total > max_bytes, bytes })
+    f.take(max_bytes)
+        .read_to_end(&mut bytes)
+        .map_err(|e| TrackingError::io(&file, e))?;
+    Ok(ArtifactContent {
+        path: relative.to_string(),
+        total_size: Some(total),
+        truncated: total > max_bytes,
+        bytes,
+    })
 }
 
 /// Writes one artifact (creating directories), via a temporary file renamed into place so a
@@ -120,7 +139,10 @@ pub fn write(root: &Path, relative: &str, bytes: &[u8]) -> Result<()> {
     let real_root = root.canonicalize().map_err(|e| TrackingError::io(root, e))?;
     let real_parent = parent.canonicalize().map_err(|e| TrackingError::io(&parent, e))?;
     if !real_parent.starts_with(&real_root) {
-        return Err(ApiError::invalid(format!("artifact path {relative:?} leads outside the run's artifact root")).into());
+        return Err(ApiError::invalid(format!(
+            "artifact path {relative:?} leads outside the run's artifact root"
+        ))
+        .into());
     }
     let tmp = parent.join(format!(".runlens-{}.tmp", uuid::Uuid::new_v4().simple()));
     std::fs::write(&tmp, bytes).map_err(|e| TrackingError::io(&tmp, e))?;
@@ -156,10 +178,17 @@ mod tests {
         assert!(!dir.path().join("escape.txt").exists());
 
         let ok = read(&root, "sub/ok.txt", 2).unwrap();
-        assert_eq!((ok.bytes.as_slice(), ok.truncated, ok.total_size), (&b"fi"[..], true, Some(4)));
+        assert_eq!(
+            (ok.bytes.as_slice(), ok.truncated, ok.total_size),
+            (&b"fi"[..], true, Some(4))
+        );
         write(&root, "new/dir/file.json", b"{}").unwrap();
         assert_eq!(std::fs::read(root.join("new/dir/file.json")).unwrap(), b"{}");
-        let top: Vec<_> = list(&root, None).unwrap().into_iter().map(|f| (f.path, f.is_dir)).collect();
+        let top: Vec<_> = list(&root, None)
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.path, f.is_dir))
+            .collect();
         assert_eq!(top, vec![("new".into(), true), ("sub".into(), true)]);
         let missing = ApiError::from(read(&root, "nope.txt", 1).unwrap_err());
         assert_eq!(missing.code, ErrorCode::NotFound);

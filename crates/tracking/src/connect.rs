@@ -29,7 +29,10 @@ impl fmt::Debug for Secret {
 pub enum Auth {
     #[default]
     None,
-    Basic { username: String, password: Secret },
+    Basic {
+        username: String,
+        password: Secret,
+    },
     Bearer(Secret),
 }
 
@@ -69,13 +72,20 @@ impl ConnectOptions {
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Self {
         let mut o = ConnectOptions::default();
         let non_empty = |k: &str| var(k).filter(|v| !v.is_empty());
-        if let (Some(u), Some(p)) = (non_empty("MLFLOW_TRACKING_USERNAME"), non_empty("MLFLOW_TRACKING_PASSWORD")) {
-            o.auth = Auth::Basic { username: u, password: Secret::new(p) };
+        if let (Some(u), Some(p)) = (
+            non_empty("MLFLOW_TRACKING_USERNAME"),
+            non_empty("MLFLOW_TRACKING_PASSWORD"),
+        ) {
+            o.auth = Auth::Basic {
+                username: u,
+                password: Secret::new(p),
+            };
         }
         if let Some(t) = non_empty("MLFLOW_TRACKING_TOKEN") {
             o.auth = Auth::Bearer(Secret::new(t));
         }
-        o.insecure_tls = non_empty("MLFLOW_TRACKING_INSECURE_TLS").is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+        o.insecure_tls =
+            non_empty("MLFLOW_TRACKING_INSECURE_TLS").is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
         if let Some(secs) = non_empty("MLFLOW_HTTP_REQUEST_TIMEOUT").and_then(|v| v.parse::<u64>().ok()) {
             o.timeout = Duration::from_secs(secs.max(1));
         }
@@ -97,7 +107,13 @@ mod tests {
         };
         let o = ConnectOptions::from_vars(vars);
         assert!(o.insecure_tls);
-        assert_eq!(o.auth, Auth::Basic { username: "ann".into(), password: Secret::new("hunter2") });
+        assert_eq!(
+            o.auth,
+            Auth::Basic {
+                username: "ann".into(),
+                password: Secret::new("hunter2")
+            }
+        );
         assert!(!format!("{o:?}").contains("hunter2"));
         let bearer = ConnectOptions::from_vars(|k| (k == "MLFLOW_TRACKING_TOKEN").then(|| "tok".to_string()));
         assert_eq!(bearer.auth, Auth::Bearer(Secret::new("tok")));

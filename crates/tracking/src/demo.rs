@@ -47,8 +47,18 @@ async fn run_with_curves(
     };
     for step in 0..100 {
         let ts = start + step * 1000;
-        batch.metrics.push(Metric { key: "train/loss".into(), value: MetricValue(curve(step, 2.3, 0.2 + quality, 1.0)), timestamp: ts, step });
-        batch.metrics.push(Metric { key: "val/loss".into(), value: MetricValue(curve(step, 2.4, 0.3 + quality, 2.0)), timestamp: ts, step });
+        batch.metrics.push(Metric {
+            key: "train/loss".into(),
+            value: MetricValue(curve(step, 2.3, 0.2 + quality, 1.0)),
+            timestamp: ts,
+            step,
+        });
+        batch.metrics.push(Metric {
+            key: "val/loss".into(),
+            value: MetricValue(curve(step, 2.4, 0.3 + quality, 2.0)),
+            timestamp: ts,
+            step,
+        });
         batch.metrics.push(Metric {
             key: "val/accuracy".into(),
             value: MetricValue(0.95 - quality - 0.85 * (-(step as f64) / 25.0).exp()),
@@ -57,8 +67,15 @@ async fn run_with_curves(
         });
     }
     t.log_batch(&info.run_id, &batch).await?;
-    t.update_run(&info.run_id, &UpdateRun { status: Some(RunStatus::Finished), end_time: Some(start + 100_000), ..Default::default() })
-        .await?;
+    t.update_run(
+        &info.run_id,
+        &UpdateRun {
+            status: Some(RunStatus::Finished),
+            end_time: Some(start + 100_000),
+            ..Default::default()
+        },
+    )
+    .await?;
     Ok(info.run_id)
 }
 
@@ -72,12 +89,30 @@ pub async fn create(path: &Path) -> Result<()> {
     let vision = t
         .create_experiment(&CreateExperiment {
             name: "resnet-sweep".into(),
-            tags: tags(&[("__maxai_project__", "vision"), ("mlflow.note.content", "Learning-rate sweep of ResNet-18 on CIFAR-10.")]),
+            tags: tags(&[
+                ("__maxai_project__", "vision"),
+                ("mlflow.note.content", "Learning-rate sweep of ResNet-18 on CIFAR-10."),
+            ]),
             ..Default::default()
         })
         .await?;
-    let git = [("__maxai_run_type__", "classification"), ("__maxai_repo__", "git@example.com:team/vision.git"), ("__maxai_branch__", "main"), ("__maxai_commit__", "3f2c9e1a7b")];
-    let sweep = run_with_curves(&t, &vision, "lr-sweep", None, &[("model", "\"resnet18\""), ("epochs", "100")], &git, base, 0.05).await?;
+    let git = [
+        ("__maxai_run_type__", "classification"),
+        ("__maxai_repo__", "git@example.com:team/vision.git"),
+        ("__maxai_branch__", "main"),
+        ("__maxai_commit__", "3f2c9e1a7b"),
+    ];
+    let sweep = run_with_curves(
+        &t,
+        &vision,
+        "lr-sweep",
+        None,
+        &[("model", "\"resnet18\""), ("epochs", "100")],
+        &git,
+        base,
+        0.05,
+    )
+    .await?;
     for (i, lr) in ["0.1", "0.01", "0.001"].iter().enumerate() {
         let trial = run_with_curves(
             &t,
@@ -104,16 +139,33 @@ pub async fn create(path: &Path) -> Result<()> {
             .await?;
         }
     }
-    let baseline = run_with_curves(&t, &vision, "baseline", None, &[("model", "\"resnet18\""), ("lr", "0.05")], &git, base - day, 0.08).await?;
+    let baseline = run_with_curves(
+        &t,
+        &vision,
+        "baseline",
+        None,
+        &[("model", "\"resnet18\""), ("lr", "0.05")],
+        &git,
+        base - day,
+        0.08,
+    )
+    .await?;
 
     let chat = t
         .create_experiment(&CreateExperiment {
             name: "prompt-eval".into(),
-            tags: tags(&[("project", "chatbot"), ("mlflow.note.content", "Comparing prompt templates for the support bot.")]),
+            tags: tags(&[
+                ("project", "chatbot"),
+                ("mlflow.note.content", "Comparing prompt templates for the support bot."),
+            ]),
             ..Default::default()
         })
         .await?;
-    let questions = ["How do I reset my password?", "Can I export my data?", "Why was I charged twice?"];
+    let questions = [
+        "How do I reset my password?",
+        "Can I export my data?",
+        "Why was I charged twice?",
+    ];
     for (i, style) in ["terse", "friendly"].iter().enumerate() {
         let info = t
             .create_run(&CreateRun {
@@ -125,14 +177,32 @@ pub async fn create(path: &Path) -> Result<()> {
                 parent_run_id: None,
             })
             .await?;
-        let template = if *style == "terse" { "Answer briefly: {question}" } else { "You are a kind support agent. Help with: {question}" };
+        let template = if *style == "terse" {
+            "Answer briefly: {question}"
+        } else {
+            "You are a kind support agent. Help with: {question}"
+        };
         t.log_batch(
             &info.run_id,
             &LogBatch {
-                params: vec![("prompt_template".into(), template.into()), ("model".into(), "phi-3-mini".into()), ("temperature".into(), "0.2".into())],
+                params: vec![
+                    ("prompt_template".into(), template.into()),
+                    ("model".into(), "phi-3-mini".into()),
+                    ("temperature".into(), "0.2".into()),
+                ],
                 metrics: vec![
-                    Metric { key: "answer_relevance/v1/mean".into(), value: MetricValue(0.71 + 0.1 * i as f64), timestamp: base + 2 * day, step: 0 },
-                    Metric { key: "latency_ms".into(), value: MetricValue(420.0 + 180.0 * i as f64), timestamp: base + 2 * day, step: 0 },
+                    Metric {
+                        key: "answer_relevance/v1/mean".into(),
+                        value: MetricValue(0.71 + 0.1 * i as f64),
+                        timestamp: base + 2 * day,
+                        step: 0,
+                    },
+                    Metric {
+                        key: "latency_ms".into(),
+                        value: MetricValue(420.0 + 180.0 * i as f64),
+                        timestamp: base + 2 * day,
+                        step: 0,
+                    },
                 ],
                 ..Default::default()
             },
@@ -141,17 +211,40 @@ pub async fn create(path: &Path) -> Result<()> {
         let rows = questions
             .iter()
             .map(|q| {
-                let answer = if *style == "terse" { format!("See Settings › Account. ({q})") } else { format!("Happy to help! For \"{q}\", open Settings, then Account.") };
+                let answer = if *style == "terse" {
+                    format!("See Settings › Account. ({q})")
+                } else {
+                    format!("Happy to help! For \"{q}\", open Settings, then Account.")
+                };
                 vec![json!(q), json!(answer), json!(0.6 + 0.1 * i as f64)]
             })
             .collect();
-        t.log_table(&info.run_id, "eval_results_table.json", &Table { columns: vec!["inputs".into(), "outputs".into(), "score".into()], data: rows })
-            .await?;
-        t.update_run(&info.run_id, &UpdateRun { status: Some(RunStatus::Finished), end_time: Some(base + 2 * day + 90_000), ..Default::default() })
-            .await?;
+        t.log_table(
+            &info.run_id,
+            "eval_results_table.json",
+            &Table {
+                columns: vec!["inputs".into(), "outputs".into(), "score".into()],
+                data: rows,
+            },
+        )
+        .await?;
+        t.update_run(
+            &info.run_id,
+            &UpdateRun {
+                status: Some(RunStatus::Finished),
+                end_time: Some(base + 2 * day + 90_000),
+                ..Default::default()
+            },
+        )
+        .await?;
     }
 
-    let scratch = t.create_experiment(&CreateExperiment { name: "scratch".into(), ..Default::default() }).await?;
+    let scratch = t
+        .create_experiment(&CreateExperiment {
+            name: "scratch".into(),
+            ..Default::default()
+        })
+        .await?;
     let running = t
         .create_run(&CreateRun {
             experiment_id: scratch.clone(),
@@ -163,18 +256,53 @@ pub async fn create(path: &Path) -> Result<()> {
         .await?;
     let mut batch = LogBatch::default();
     for step in 0..20 {
-        let value = if step == 12 { f64::NAN } else { curve(step, 1.5, 0.4, 3.0) };
-        batch.metrics.push(Metric { key: "loss".into(), value: MetricValue(value), timestamp: base + 6 * day + step * 1000, step });
+        let value = if step == 12 {
+            f64::NAN
+        } else {
+            curve(step, 1.5, 0.4, 3.0)
+        };
+        batch.metrics.push(Metric {
+            key: "loss".into(),
+            value: MetricValue(value),
+            timestamp: base + 6 * day + step * 1000,
+            step,
+        });
     }
     t.log_batch(&running.run_id, &batch).await?;
     let failed = t
-        .create_run(&CreateRun { experiment_id: scratch, run_name: Some("diverged".into()), start_time: Some(base + 5 * day), ..Default::default() })
+        .create_run(&CreateRun {
+            experiment_id: scratch,
+            run_name: Some("diverged".into()),
+            start_time: Some(base + 5 * day),
+            ..Default::default()
+        })
         .await?;
-    t.log_batch(&failed.run_id, &LogBatch::metric("loss", f64::INFINITY, base + 5 * day, 3)).await?;
-    t.update_run(&failed.run_id, &UpdateRun { status: Some(RunStatus::Failed), end_time: Some(base + 5 * day + 4000), ..Default::default() }).await?;
+    t.log_batch(
+        &failed.run_id,
+        &LogBatch::metric("loss", f64::INFINITY, base + 5 * day, 3),
+    )
+    .await?;
+    t.update_run(
+        &failed.run_id,
+        &UpdateRun {
+            status: Some(RunStatus::Failed),
+            end_time: Some(base + 5 * day + 4000),
+            ..Default::default()
+        },
+    )
+    .await?;
 
-    t.create_registered_model("resnet-classifier", Some("CIFAR-10 classifier from the vision sweep."), &tags(&[("team", "vision")])).await?;
-    for (run, stage) in [(&baseline, Stage::Archived), (&sweep, Stage::Production), (&sweep, Stage::Staging)] {
+    t.create_registered_model(
+        "resnet-classifier",
+        Some("CIFAR-10 classifier from the vision sweep."),
+        &tags(&[("team", "vision")]),
+    )
+    .await?;
+    for (run, stage) in [
+        (&baseline, Stage::Archived),
+        (&sweep, Stage::Production),
+        (&sweep, Stage::Staging),
+    ] {
         let v = t
             .create_model_version(&CreateModelVersion {
                 name: "resnet-classifier".into(),
@@ -183,7 +311,13 @@ pub async fn create(path: &Path) -> Result<()> {
                 ..Default::default()
             })
             .await?;
-        t.transition_stage(&TransitionStage { name: "resnet-classifier".into(), version: v.version, stage, archive_existing_versions: false }).await?;
+        t.transition_stage(&TransitionStage {
+            name: "resnet-classifier".into(),
+            version: v.version,
+            stage,
+            archive_existing_versions: false,
+        })
+        .await?;
     }
     t.set_alias("resnet-classifier", "champion", 2).await?;
     Ok(())

@@ -26,7 +26,10 @@ impl TrackingError {
     }
 
     pub fn io(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
-        TrackingError::Io { path: path.as_ref().display().to_string(), source }
+        TrackingError::Io {
+            path: path.as_ref().display().to_string(),
+            source,
+        }
     }
 }
 
@@ -57,7 +60,11 @@ impl From<TrackingError> for ApiError {
                 ApiError::new(code, message).with_detail(source.to_string())
             }
             TrackingError::Io { path, source } => {
-                let code = if source.kind() == std::io::ErrorKind::NotFound { ErrorCode::NotFound } else { ErrorCode::Io };
+                let code = if source.kind() == std::io::ErrorKind::NotFound {
+                    ErrorCode::NotFound
+                } else {
+                    ErrorCode::Io
+                };
                 ApiError::new(code, format!("cannot access {path}")).with_detail(source.to_string())
             }
         }

@@ -110,8 +110,12 @@ impl Tracking {
     pub async fn run_tree(&self, req: &SearchRuns) -> Result<Vec<RunNode>> {
         let mut runs = self.all_runs(req).await?;
         let mut have: HashSet<String> = runs.iter().map(|r| r.info.run_id.clone()).collect();
-        let mut missing: Vec<String> =
-            runs.iter().filter_map(|r| r.parent_run_id()).filter(|p| !have.contains(*p)).map(String::from).collect();
+        let mut missing: Vec<String> = runs
+            .iter()
+            .filter_map(|r| r.parent_run_id())
+            .filter(|p| !have.contains(*p))
+            .map(String::from)
+            .collect();
         while let Some(parent) = missing.pop() {
             if !have.insert(parent.clone()) {
                 continue;
@@ -130,7 +134,12 @@ impl Tracking {
 
     /// Sampled histories for many runs and metrics at once: at most `max_points` points per
     /// series, keeping first, last, extremes and non-finite markers.
-    pub async fn sampled_histories(&self, run_ids: &[String], keys: &[String], max_points: usize) -> Result<Vec<SampledSeries>> {
+    pub async fn sampled_histories(
+        &self,
+        run_ids: &[String],
+        keys: &[String],
+        max_points: usize,
+    ) -> Result<Vec<SampledSeries>> {
         let mut out = Vec::new();
         for run_id in run_ids {
             for key in keys {
@@ -178,9 +187,15 @@ impl Tracking {
             .and_then(|v| serde_json::from_str(v).ok())
             .unwrap_or_default();
         if !listed.iter().any(|e| e.get("path").map(String::as_str) == Some(path)) {
-            listed.push(BTreeMap::from([("path".into(), path.into()), ("type".into(), "table".into())]));
+            listed.push(BTreeMap::from([
+                ("path".into(), path.into()),
+                ("type".into(), "table".into()),
+            ]));
             let value = serde_json::to_string(&listed).map_err(|e| ApiError::internal(e.to_string()))?;
-            let batch = LogBatch { tags: vec![(tag::LOGGED_ARTIFACTS.into(), value)], ..Default::default() };
+            let batch = LogBatch {
+                tags: vec![(tag::LOGGED_ARTIFACTS.into(), value)],
+                ..Default::default()
+            };
             self.store.log_batch(run_id, &batch).await?;
         }
         Ok(())

@@ -50,7 +50,12 @@ pub trait Store: Send + Sync + 'static {
     async fn model_versions(&self, name: &str) -> Result<Vec<ModelVersion>>;
     async fn get_model_version(&self, name: &str, version: i64) -> Result<ModelVersion>;
     async fn get_model_version_by_alias(&self, name: &str, alias: &str) -> Result<ModelVersion>;
-    async fn create_registered_model(&self, name: &str, description: Option<&str>, tags: &Tags) -> Result<RegisteredModel>;
+    async fn create_registered_model(
+        &self,
+        name: &str,
+        description: Option<&str>,
+        tags: &Tags,
+    ) -> Result<RegisteredModel>;
     async fn create_model_version(&self, req: &CreateModelVersion) -> Result<ModelVersion>;
     async fn transition_stage(&self, req: &TransitionStage) -> Result<ModelVersion>;
     async fn set_alias(&self, name: &str, alias: &str, version: i64) -> Result<()>;

@@ -26,7 +26,9 @@ impl Location {
 pub fn parse_location(uri: &str) -> Result<Location, ApiError> {
     let uri = uri.trim();
     if uri.is_empty() {
-        return Err(ApiError::invalid("no store given: pass a path to mlflow.db or mlruns/, or a server URL"));
+        return Err(ApiError::invalid(
+            "no store given: pass a path to mlflow.db or mlruns/, or a server URL",
+        ));
     }
     if let Some(rest) = uri.strip_prefix("sqlite://") {
         // SQLAlchemy: `sqlite:///rel.db` is relative, `sqlite:////abs.db` absolute. People also
@@ -34,11 +36,17 @@ pub fn parse_location(uri: &str) -> Result<Location, ApiError> {
         let path = rest.strip_prefix('/').unwrap_or(rest);
         let relative = PathBuf::from(path);
         let absolute = Path::new("/").join(path);
-        let chosen = if !relative.is_absolute() && !relative.exists() && absolute.exists() { absolute } else { relative };
+        let chosen = if !relative.is_absolute() && !relative.exists() && absolute.exists() {
+            absolute
+        } else {
+            relative
+        };
         return Ok(Location::Sqlite(chosen));
     }
     if let Some(rest) = uri.strip_prefix("file://") {
-        let decoded = percent_encoding::percent_decode_str(rest).decode_utf8_lossy().to_string();
+        let decoded = percent_encoding::percent_decode_str(rest)
+            .decode_utf8_lossy()
+            .to_string();
         return Ok(Location::File(PathBuf::from(decoded)));
     }
     if uri.starts_with("http://") || uri.starts_with("https://") {
@@ -49,13 +57,19 @@ pub fn parse_location(uri: &str) -> Result<Location, ApiError> {
     if let Some((scheme, _)) = uri.split_once("://") {
         return Err(ApiError::new(
             ErrorCode::UnsupportedStore,
-            format!("{scheme}:// stores are not supported: use an mlflow.db, an mlruns/ folder or an MLflow server URL"),
+            format!(
+                "{scheme}:// stores are not supported: use an mlflow.db, an mlruns/ folder or an MLflow server URL"
+            ),
         ));
     }
     let path = PathBuf::from(uri);
     let meta = std::fs::metadata(&path)
         .map_err(|e| ApiError::not_found(format!("{uri} does not exist")).with_detail(e.to_string()))?;
-    Ok(if meta.is_dir() { Location::File(path) } else { Location::Sqlite(path) })
+    Ok(if meta.is_dir() {
+        Location::File(path)
+    } else {
+        Location::Sqlite(path)
+    })
 }
 
 /// The URI without user info (passwords in `https://user:pw@host` never reach the UI or logs).
@@ -80,20 +94,38 @@ mod tests {
         let db = dir.path().join("mlflow.db");
         std::fs::write(&db, b"").unwrap();
         let abs = db.display().to_string();
-        assert_eq!(parse_location(&format!("sqlite://{abs}")).unwrap(), Location::Sqlite(db.clone()));
-        assert_eq!(parse_location(&format!("sqlite:///{abs}")).unwrap(), Location::Sqlite(db.clone()));
+        assert_eq!(
+            parse_location(&format!("sqlite://{abs}")).unwrap(),
+            Location::Sqlite(db.clone())
+        );
+        assert_eq!(
+            parse_location(&format!("sqlite:///{abs}")).unwrap(),
+            Location::Sqlite(db.clone())
+        );
         assert_eq!(parse_location(&abs).unwrap(), Location::Sqlite(db.clone()));
         let d = dir.path().display().to_string();
         assert_eq!(parse_location(&d).unwrap(), Location::File(dir.path().to_path_buf()));
-        assert_eq!(parse_location(&format!("file://{d}")).unwrap(), Location::File(dir.path().to_path_buf()));
-        assert_eq!(parse_location("http://127.0.0.1:5000/prefix").unwrap().kind(), StoreKind::Rest);
+        assert_eq!(
+            parse_location(&format!("file://{d}")).unwrap(),
+            Location::File(dir.path().to_path_buf())
+        );
+        assert_eq!(
+            parse_location("http://127.0.0.1:5000/prefix").unwrap().kind(),
+            StoreKind::Rest
+        );
         assert_eq!(parse_location("/no/such/place").unwrap_err().code, ErrorCode::NotFound);
-        assert_eq!(parse_location("s3://bucket").unwrap_err().code, ErrorCode::UnsupportedStore);
+        assert_eq!(
+            parse_location("s3://bucket").unwrap_err().code,
+            ErrorCode::UnsupportedStore
+        );
     }
 
     #[test]
     fn redacts_credentials() {
-        assert_eq!(redact("https://bob:hunter2@example.com/mlflow"), "https://example.com/mlflow");
+        assert_eq!(
+            redact("https://bob:hunter2@example.com/mlflow"),
+            "https://example.com/mlflow"
+        );
         assert_eq!(redact("/tmp/mlflow.db"), "/tmp/mlflow.db");
     }
 }

@@ -77,13 +77,21 @@ impl Fs {
         if view.includes(LifecycleStage::Active) {
             for (name, dir) in io::subdirs(&self.root)? {
                 if name != TRASH && name != MODELS {
-                    out.push(ExpDir { id: name, dir, deleted: false });
+                    out.push(ExpDir {
+                        id: name,
+                        dir,
+                        deleted: false,
+                    });
                 }
             }
         }
         if view.includes(LifecycleStage::Deleted) {
             for (name, dir) in io::subdirs(&self.trash())? {
-                out.push(ExpDir { id: name, dir, deleted: true });
+                out.push(ExpDir {
+                    id: name,
+                    dir,
+                    deleted: true,
+                });
             }
         }
         Ok(out)
@@ -94,11 +102,19 @@ impl Fs {
         io::validate_experiment_id(id)?;
         let active = self.root.join(id);
         if id != MODELS && active.is_dir() {
-            return Ok(Some(ExpDir { id: id.to_string(), dir: active, deleted: false }));
+            return Ok(Some(ExpDir {
+                id: id.to_string(),
+                dir: active,
+                deleted: false,
+            }));
         }
         let deleted = self.trash().join(id);
         if deleted.is_dir() {
-            return Ok(Some(ExpDir { id: id.to_string(), dir: deleted, deleted: true }));
+            return Ok(Some(ExpDir {
+                id: id.to_string(),
+                dir: deleted,
+                deleted: true,
+            }));
         }
         Ok(None)
     }
@@ -120,7 +136,12 @@ impl Fs {
                     problem: "is not an experiment: it has no meta.yaml".into(),
                 }))
             }
-            Meta::Empty => return Ok(Err(Skip { path, problem: "is empty".into() })),
+            Meta::Empty => {
+                return Ok(Err(Skip {
+                    path,
+                    problem: "is empty".into(),
+                }))
+            }
         };
         let recorded = meta.experiment_id.clone().unwrap_or_default();
         if recorded != d.id {
@@ -136,7 +157,12 @@ impl Fs {
                 None => LifecycleStage::Active,
                 Some(s) => match LifecycleStage::parse(s) {
                     Some(stage) => stage,
-                    None => return Ok(Err(Skip { path, problem: format!("has an unknown lifecycle_stage {s:?}") })),
+                    None => {
+                        return Ok(Err(Skip {
+                            path,
+                            problem: format!("has an unknown lifecycle_stage {s:?}"),
+                        }))
+                    }
                 },
             }
         };
@@ -181,15 +207,21 @@ impl Fs {
             .map(|o| parse_experiment_order(o))
             .collect::<Result<Vec<_>, _>>()
             .map_err(ApiError::from)?;
-        let mut found: Vec<Experiment> =
-            self.all_experiments(req.view_type)?.into_iter().filter(|e| filter.matches_experiment(e)).collect();
+        let mut found: Vec<Experiment> = self
+            .all_experiments(req.view_type)?
+            .into_iter()
+            .filter(|e| filter.matches_experiment(e))
+            .collect();
         found.sort_by(|a, b| compare_experiments(a, b, &order));
         Ok(Page::slice(found, &req.page)?)
     }
 
     pub(super) fn get_experiment_by_name(&self, name: &str) -> Result<Experiment> {
-        let mut matches: Vec<Experiment> =
-            self.all_experiments(ViewType::All)?.into_iter().filter(|e| e.name == name).collect();
+        let mut matches: Vec<Experiment> = self
+            .all_experiments(ViewType::All)?
+            .into_iter()
+            .filter(|e| e.name == name)
+            .collect();
         // Names are unique; should a hand-made store repeat one, the active experiment wins.
         matches.sort_by_key(|e| e.lifecycle_stage != LifecycleStage::Active);
         matches
@@ -290,11 +322,15 @@ impl Fs {
     fn active_experiment(&self, id: &str, action: &str) -> Result<(ExpDir, Experiment, Doc)> {
         let d = self.experiment_dir(id)?;
         if d.deleted {
-            return Err(invalid(format!("experiment {id} is deleted; restore it before you {action}")));
+            return Err(invalid(format!(
+                "experiment {id} is deleted; restore it before you {action}"
+            )));
         }
         let (e, doc) = self.read_experiment_strict(&d)?;
         if e.lifecycle_stage != LifecycleStage::Active {
-            return Err(invalid(format!("experiment {id} is deleted; restore it before you {action}")));
+            return Err(invalid(format!(
+                "experiment {id} is deleted; restore it before you {action}"
+            )));
         }
         Ok((d, e, doc))
     }
@@ -314,7 +350,9 @@ impl Fs {
     pub(super) fn delete_experiment(&self, id: &str) -> Result<()> {
         io::validate_experiment_id(id)?;
         if id == "0" {
-            return Err(invalid("the Default experiment (id 0) cannot be deleted: MLflow reserves it"));
+            return Err(invalid(
+                "the Default experiment (id 0) cannot be deleted: MLflow reserves it",
+            ));
         }
         let _guard = self.lock();
         let d = self.experiment_dir(id)?;
@@ -324,13 +362,17 @@ impl Fs {
         let (_, mut doc) = self.read_experiment_strict(&d)?;
         let target = self.trash().join(id);
         if target.exists() {
-            return Err(already_exists(format!("cannot delete experiment {id}: {} already exists", target.display())));
+            return Err(already_exists(format!(
+                "cannot delete experiment {id}: {} already exists",
+                target.display()
+            )));
         }
         let now = io::now_ms();
         for run_dir in self.run_dirs_of(&d)? {
             self.set_run_lifecycle_if(&d, &run_dir, LifecycleStage::Active, LifecycleStage::Deleted, Some(now))?;
         }
-        doc.set("lifecycle_stage", LifecycleStage::Deleted.as_str()).set("last_update_time", now);
+        doc.set("lifecycle_stage", LifecycleStage::Deleted.as_str())
+            .set("last_update_time", now);
         write_atomic(&d.dir.join(META), &d.dir, doc.render().as_bytes())?;
         std::fs::create_dir_all(self.trash()).map_err(|e| io::io_err(&self.trash(), e))?;
         std::fs::rename(&d.dir, &target).map_err(|e| io::io_err(&d.dir, e))
@@ -341,7 +383,10 @@ impl Fs {
         let _guard = self.lock();
         let source = self.trash().join(id);
         if !source.is_dir() {
-            return Err(not_found(format!("no deleted experiment with id {id} in {}", self.trash().display())));
+            return Err(not_found(format!(
+                "no deleted experiment with id {id} in {}",
+                self.trash().display()
+            )));
         }
         let target = self.root.join(id);
         if target.exists() {
@@ -350,9 +395,14 @@ impl Fs {
             )));
         }
         std::fs::rename(&source, &target).map_err(|e| io::io_err(&source, e))?;
-        let d = ExpDir { id: id.to_string(), dir: target, deleted: false };
+        let d = ExpDir {
+            id: id.to_string(),
+            dir: target,
+            deleted: false,
+        };
         let (_, mut doc) = self.read_experiment_strict(&d)?;
-        doc.set("lifecycle_stage", LifecycleStage::Active.as_str()).set("last_update_time", io::now_ms());
+        doc.set("lifecycle_stage", LifecycleStage::Active.as_str())
+            .set("last_update_time", io::now_ms());
         for run_dir in self.run_dirs_of(&d)? {
             self.set_run_lifecycle_if(&d, &run_dir, LifecycleStage::Deleted, LifecycleStage::Active, None)?;
         }
@@ -380,7 +430,11 @@ impl Fs {
 
 fn validate_experiment_tag(key: &str, value: &str) -> Result<()> {
     io::validate_key("tag", key)?;
-    io::check_length(&format!("the value of experiment tag {key:?}"), value, MAX_TAG_VALUE_LENGTH)
+    io::check_length(
+        &format!("the value of experiment tag {key:?}"),
+        value,
+        MAX_TAG_VALUE_LENGTH,
+    )
 }
 
 /// `s3://...`, `file:...`, `mlflow-artifacts:/...` — anything with a scheme of two or more
@@ -390,7 +444,9 @@ fn has_uri_scheme(loc: &str) -> bool {
         Some((scheme, _)) => {
             scheme.len() > 1
                 && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
         }
         None => false,
     }

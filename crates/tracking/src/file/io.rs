@@ -21,7 +21,10 @@ pub(super) const INPUTS: &str = "inputs";
 pub(super) const RESERVED_EXPERIMENT_FOLDERS: [&str; 4] = [TAGS, DATASETS, "traces", MODELS];
 
 pub(super) fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 pub(super) fn not_found(message: impl Into<String>) -> TrackingError {
@@ -40,7 +43,10 @@ pub(super) fn already_exists(message: impl Into<String>) -> TrackingError {
 pub(super) fn corrupt(path: &Path, problem: impl std::fmt::Display, detail: Option<String>) -> TrackingError {
     let mut e = ApiError::new(
         ErrorCode::CorruptStore,
-        format!("{} {problem}; fix or remove it (Runlens left it untouched)", path.display()),
+        format!(
+            "{} {problem}; fix or remove it (Runlens left it untouched)",
+            path.display()
+        ),
     );
     if let Some(d) = detail {
         e = e.with_detail(d);
@@ -86,7 +92,11 @@ pub(super) fn append(target: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(parent) = target.parent() {
         fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
     }
-    let mut f = fs::OpenOptions::new().append(true).create(true).open(target).map_err(|e| io_err(target, e))?;
+    let mut f = fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(target)
+        .map_err(|e| io_err(target, e))?;
     f.write_all(bytes).map_err(|e| io_err(target, e))
 }
 
@@ -115,7 +125,9 @@ pub(super) fn subdirs(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     for entry in entries {
         let entry = entry.map_err(|e| io_err(dir, e))?;
         let path = entry.path();
-        let Ok(name) = entry.file_name().into_string() else { continue };
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
         if path.is_dir() {
             out.push((name, path));
         }
@@ -142,8 +154,14 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) -> Result<()
     };
     for entry in entries {
         let entry = entry.map_err(|e| io_err(dir, e))?;
-        let Ok(name) = entry.file_name().into_string() else { continue };
-        let key = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        let key = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
         let path = entry.path();
         let kind = entry.file_type().map_err(|e| io_err(&path, e))?;
         if kind.is_dir() {
@@ -173,7 +191,10 @@ pub(super) fn validate_key(kind: &str, key: &str) -> Result<()> {
     if key.is_empty() {
         return Err(invalid(format!("a {kind} key must not be empty")));
     }
-    if !key.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | ' ')) {
+    if !key
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | ' '))
+    {
         return Err(invalid(format!(
             "invalid {kind} key {key:?}: keys may only contain letters, digits, '_', '-', '.', ' ', ':' and '/'"
         )));
@@ -195,7 +216,9 @@ pub(super) fn validate_run_id(id: &str) -> Result<()> {
     if is_id(id, 256) {
         Ok(())
     } else {
-        Err(invalid(format!("invalid run id {id:?}: expected letters, digits, '_' or '-'")))
+        Err(invalid(format!(
+            "invalid run id {id:?}: expected letters, digits, '_' or '-'"
+        )))
     }
 }
 
@@ -204,7 +227,9 @@ pub(super) fn validate_experiment_id(id: &str) -> Result<()> {
     if is_id(id, 64) {
         Ok(())
     } else {
-        Err(invalid(format!("invalid experiment id {id:?}: expected letters, digits, '_' or '-'")))
+        Err(invalid(format!(
+            "invalid experiment id {id:?}: expected letters, digits, '_' or '-'"
+        )))
     }
 }
 
@@ -219,7 +244,9 @@ pub(super) fn is_id(id: &str, max_len: usize) -> bool {
 pub(super) fn check_length(what: &str, value: &str, limit: usize) -> Result<()> {
     let n = value.chars().count();
     if n > limit {
-        return Err(invalid(format!("{what} has {n} characters; MLflow allows at most {limit}")));
+        return Err(invalid(format!(
+            "{what} has {n} characters; MLflow allows at most {limit}"
+        )));
     }
     Ok(())
 }
@@ -227,7 +254,12 @@ pub(super) fn check_length(what: &str, value: &str, limit: usize) -> Result<()> 
 /// `file://` URI of an absolute path, percent-encoded as Python's `Path.as_uri()` does.
 pub(super) fn path_to_file_uri(path: &Path) -> String {
     use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-    const KEEP: &AsciiSet = &NON_ALPHANUMERIC.remove(b'_').remove(b'.').remove(b'-').remove(b'~').remove(b'/');
+    const KEEP: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'-')
+        .remove(b'~')
+        .remove(b'/');
     format!("file://{}", utf8_percent_encode(&path.to_string_lossy(), KEEP))
 }
 
@@ -250,7 +282,9 @@ mod tests {
         for ok in ["loss", "eval/loss", "xss score: 1", "a.b-c_d", "ünï"] {
             assert!(validate_key("metric", ok).is_ok(), "{ok}");
         }
-        for bad in ["", "../x", "a/../b", "/abs", "a//b", "a/", ".", "..x", "a\\b", "a\nb", "a%b"] {
+        for bad in [
+            "", "../x", "a/../b", "/abs", "a//b", "a/", ".", "..x", "a\\b", "a\nb", "a%b",
+        ] {
             assert!(validate_key("metric", bad).is_err(), "{bad:?}");
         }
         assert!(validate_run_id("463d6258a0484530ab9838aa45a94b00").is_ok());
@@ -262,7 +296,10 @@ mod tests {
 
     #[test]
     fn file_uris_are_encoded_like_python() {
-        assert_eq!(path_to_file_uri(Path::new("/tmp/a b/mlruns")), "file:///tmp/a%20b/mlruns");
+        assert_eq!(
+            path_to_file_uri(Path::new("/tmp/a b/mlruns")),
+            "file:///tmp/a%20b/mlruns"
+        );
         assert_eq!(path_to_file_uri(Path::new("/x/y_z.~-1")), "file:///x/y_z.~-1");
     }
 
@@ -273,8 +310,17 @@ mod tests {
         write_atomic(&target, dir.path(), b"one").unwrap();
         write_atomic(&target, dir.path(), b"two").unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"two");
-        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec!["tags"]);
-        assert_eq!(read_keyed_values(&dir.path().join("tags")).unwrap().get("a/b").map(String::as_str), Some("two"));
+        assert_eq!(
+            read_keyed_values(&dir.path().join("tags"))
+                .unwrap()
+                .get("a/b")
+                .map(String::as_str),
+            Some("two")
+        );
     }
 }

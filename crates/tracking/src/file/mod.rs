@@ -76,7 +76,12 @@ impl FileStore {
                 &format!("it has no experiment folders (<id>/meta.yaml), no .trash/ and no models/{hint}"),
             ));
         }
-        Ok(FileStore { fs: Arc::new(Fs { root, write_lock: Mutex::new(()) }) })
+        Ok(FileStore {
+            fs: Arc::new(Fs {
+                root,
+                write_lock: Mutex::new(()),
+            }),
+        })
     }
 
     /// The absolute path of the store's root folder.
@@ -98,7 +103,11 @@ impl FileStore {
 }
 
 fn not_a_store(root: &Path, why: &str) -> crate::error::TrackingError {
-    ApiError::new(ErrorCode::NotAnMlflowStore, format!("{} is not an MLflow file store: {why}", root.display())).into()
+    ApiError::new(
+        ErrorCode::NotAnMlflowStore,
+        format!("{} is not an MLflow file store: {why}", root.display()),
+    )
+    .into()
 }
 
 fn looks_like_store(root: &Path) -> Result<bool> {
@@ -205,27 +214,32 @@ impl Store for FileStore {
 
     async fn delete_run(&self, run_id: &str) -> Result<()> {
         let id = run_id.to_string();
-        self.run(move |fs| fs.set_run_lifecycle(&id, LifecycleStage::Deleted)).await
+        self.run(move |fs| fs.set_run_lifecycle(&id, LifecycleStage::Deleted))
+            .await
     }
 
     async fn restore_run(&self, run_id: &str) -> Result<()> {
         let id = run_id.to_string();
-        self.run(move |fs| fs.set_run_lifecycle(&id, LifecycleStage::Active)).await
+        self.run(move |fs| fs.set_run_lifecycle(&id, LifecycleStage::Active))
+            .await
     }
 
     async fn list_artifacts(&self, run_id: &str, path: Option<&str>) -> Result<Vec<FileInfo>> {
         let (id, path) = (run_id.to_string(), path.map(str::to_string));
-        self.run(move |fs| crate::artifacts::list(&fs.artifact_root(&id)?, path.as_deref())).await
+        self.run(move |fs| crate::artifacts::list(&fs.artifact_root(&id)?, path.as_deref()))
+            .await
     }
 
     async fn read_artifact(&self, run_id: &str, path: &str, max_bytes: u64) -> Result<ArtifactContent> {
         let (id, path) = (run_id.to_string(), path.to_string());
-        self.run(move |fs| crate::artifacts::read(&fs.artifact_root(&id)?, &path, max_bytes)).await
+        self.run(move |fs| crate::artifacts::read(&fs.artifact_root(&id)?, &path, max_bytes))
+            .await
     }
 
     async fn write_artifact(&self, run_id: &str, path: &str, bytes: &[u8]) -> Result<()> {
         let (id, path, bytes) = (run_id.to_string(), path.to_string(), bytes.to_vec());
-        self.run(move |fs| crate::artifacts::write(&fs.artifact_root(&id)?, &path, &bytes)).await
+        self.run(move |fs| crate::artifacts::write(&fs.artifact_root(&id)?, &path, &bytes))
+            .await
     }
 
     async fn search_registered_models(&self, req: &SearchModels) -> Result<Page<RegisteredModel>> {
@@ -260,7 +274,8 @@ impl Store for FileStore {
         tags: &Tags,
     ) -> Result<RegisteredModel> {
         let (name, description, tags) = (name.to_string(), description.map(str::to_string), tags.clone());
-        self.run(move |fs| fs.create_registered_model(&name, description.as_deref(), &tags)).await
+        self.run(move |fs| fs.create_registered_model(&name, description.as_deref(), &tags))
+            .await
     }
 
     async fn create_model_version(&self, req: &CreateModelVersion) -> Result<ModelVersion> {
@@ -285,17 +300,20 @@ impl Store for FileStore {
 
     async fn update_registered_model(&self, name: &str, description: &str) -> Result<()> {
         let (name, description) = (name.to_string(), description.to_string());
-        self.run(move |fs| fs.update_registered_model(&name, &description)).await
+        self.run(move |fs| fs.update_registered_model(&name, &description))
+            .await
     }
 
     async fn update_model_version(&self, name: &str, version: i64, description: &str) -> Result<()> {
         let (name, description) = (name.to_string(), description.to_string());
-        self.run(move |fs| fs.update_model_version(&name, version, &description)).await
+        self.run(move |fs| fs.update_model_version(&name, version, &description))
+            .await
     }
 
     async fn set_registered_model_tag(&self, name: &str, key: &str, value: &str) -> Result<()> {
         let (name, key, value) = (name.to_string(), key.to_string(), value.to_string());
-        self.run(move |fs| fs.set_registered_model_tag(&name, &key, &value)).await
+        self.run(move |fs| fs.set_registered_model_tag(&name, &key, &value))
+            .await
     }
 
     async fn delete_registered_model_tag(&self, name: &str, key: &str) -> Result<()> {
@@ -305,12 +323,14 @@ impl Store for FileStore {
 
     async fn set_model_version_tag(&self, name: &str, version: i64, key: &str, value: &str) -> Result<()> {
         let (name, key, value) = (name.to_string(), key.to_string(), value.to_string());
-        self.run(move |fs| fs.set_model_version_tag(&name, version, &key, &value)).await
+        self.run(move |fs| fs.set_model_version_tag(&name, version, &key, &value))
+            .await
     }
 
     async fn delete_model_version_tag(&self, name: &str, version: i64, key: &str) -> Result<()> {
         let (name, key) = (name.to_string(), key.to_string());
-        self.run(move |fs| fs.delete_model_version_tag(&name, version, &key)).await
+        self.run(move |fs| fs.delete_model_version_tag(&name, version, &key))
+            .await
     }
 }
 

@@ -113,10 +113,14 @@ fn validate_model_name(name: &str) -> Result<()> {
         return Err(invalid("a registered model needs a name"));
     }
     if name.contains(['/', '\\', ':', '%']) {
-        return Err(invalid(format!("invalid model name {name:?}: names cannot contain '/', '\\', ':' or '%'")));
+        return Err(invalid(format!(
+            "invalid model name {name:?}: names cannot contain '/', '\\', ':' or '%'"
+        )));
     }
     if name == "." || name.starts_with("..") {
-        return Err(invalid(format!("invalid model name {name:?}: the name must not be a relative path")));
+        return Err(invalid(format!(
+            "invalid model name {name:?}: the name must not be a relative path"
+        )));
     }
     Ok(())
 }
@@ -132,7 +136,9 @@ fn validate_alias_chars(alias: &str) -> Result<()> {
         || alias.chars().count() > 255
         || !alias.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
     {
-        return Err(invalid(format!("invalid alias {alias:?}: use 1 to 255 letters, digits, '_' or '-'")));
+        return Err(invalid(format!(
+            "invalid alias {alias:?}: use 1 to 255 letters, digits, '_' or '-'"
+        )));
     }
     Ok(())
 }
@@ -157,7 +163,10 @@ fn parse_model_order(text: &str) -> Result<(ModelKey, bool)> {
         (trimmed, true)
     };
     let key = key.trim();
-    let key = key.strip_prefix("attributes.").or_else(|| key.strip_prefix("attribute.")).unwrap_or(key);
+    let key = key
+        .strip_prefix("attributes.")
+        .or_else(|| key.strip_prefix("attribute."))
+        .unwrap_or(key);
     let key = key.trim_matches(|c| c == '`' || c == '"' || c == '\'');
     let parsed = match key {
         "name" => ModelKey::Name,
@@ -241,7 +250,10 @@ impl Fs {
 
     /// alias → version as written in `aliases/<alias>`.
     fn aliases_of(dir: &Path) -> Result<BTreeMap<String, String>> {
-        Ok(io::read_keyed_values(&dir.join(ALIASES))?.into_iter().map(|(k, v)| (k, v.trim().to_string())).collect())
+        Ok(io::read_keyed_values(&dir.join(ALIASES))?
+            .into_iter()
+            .map(|(k, v)| (k, v.trim().to_string()))
+            .collect())
     }
 
     /// Every version folder of a model with its number, deleted ones included.
@@ -286,9 +298,18 @@ impl Fs {
             status_message: meta.status_message,
             run_link: meta.run_link,
             tags: io::read_keyed_values(&dir.join(TAGS))?,
-            aliases: aliases.iter().filter(|(_, v)| **v == key).map(|(a, _)| a.clone()).collect(),
+            aliases: aliases
+                .iter()
+                .filter(|(_, v)| **v == key)
+                .map(|(a, _)| a.clone())
+                .collect(),
         };
-        Ok(Some(VersionRecord { version, storage_location: meta.storage_location, dir: dir.to_path_buf(), doc }))
+        Ok(Some(VersionRecord {
+            version,
+            storage_location: meta.storage_location,
+            dir: dir.to_path_buf(),
+            doc,
+        }))
     }
 
     /// The live versions of a model, newest first.
@@ -318,16 +339,26 @@ impl Fs {
 
     fn build_model(&self, dir: &Path) -> Result<RegisteredModel> {
         let (meta, _) = self.read_model_meta(dir)?;
-        let folder = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let folder = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let name = meta.name.unwrap_or(folder);
         let versions = self.version_records(&name, dir)?;
         // Versions are newest first, so the first one met in each stage is that stage's latest.
         let latest_versions = Stage::ALL
             .iter()
-            .filter_map(|stage| versions.iter().find(|v| v.version.current_stage == *stage).map(|v| v.version.clone()))
+            .filter_map(|stage| {
+                versions
+                    .iter()
+                    .find(|v| v.version.current_stage == *stage)
+                    .map(|v| v.version.clone())
+            })
             .collect();
-        let aliases =
-            Self::aliases_of(dir)?.into_iter().filter_map(|(a, v)| Some((a, v.parse::<i64>().ok()?))).collect();
+        let aliases = Self::aliases_of(dir)?
+            .into_iter()
+            .filter_map(|(a, v)| Some((a, v.parse::<i64>().ok()?)))
+            .collect();
         Ok(RegisteredModel {
             name,
             creation_timestamp: parse_int(meta.creation_timestamp.as_deref()),
@@ -343,8 +374,12 @@ impl Fs {
     /// copied from `aliases/`, and the description when one is given.
     fn touch_model(&self, dir: &Path, now: i64, description: Option<&str>) -> Result<()> {
         let (_, mut doc) = self.read_model_meta(dir)?;
-        let aliases = Self::aliases_of(dir)?.into_iter().map(|(a, v)| (a, Node::Str(v))).collect();
-        doc.set("last_updated_timestamp", now).set("aliases", Node::Map(aliases));
+        let aliases = Self::aliases_of(dir)?
+            .into_iter()
+            .map(|(a, v)| (a, Node::Str(v)))
+            .collect();
+        doc.set("last_updated_timestamp", now)
+            .set("aliases", Node::Map(aliases));
         if let Some(d) = description {
             doc.set("description", d);
         }
@@ -354,17 +389,22 @@ impl Fs {
     pub(super) fn search_registered_models(&self, req: &SearchModels) -> Result<Page<RegisteredModel>> {
         let text = req.filter.as_deref().unwrap_or("");
         let filter = parse_experiment_filter(text).map_err(ApiError::from)?;
-        if let Some(c) = filter
-            .clauses
-            .iter()
-            .find(|c| !matches!(c.field, Field::Tag(_) | Field::Attribute(runlens_core::filter::Attribute::Name)))
-        {
+        if let Some(c) = filter.clauses.iter().find(|c| {
+            !matches!(
+                c.field,
+                Field::Tag(_) | Field::Attribute(runlens_core::filter::Attribute::Name)
+            )
+        }) {
             return Err(invalid(format!(
                 "registered models can be filtered by name and tags only, not by {:?}",
                 c.field
             )));
         }
-        let mut order = req.order_by.iter().map(|o| parse_model_order(o)).collect::<Result<Vec<_>>>()?;
+        let mut order = req
+            .order_by
+            .iter()
+            .map(|o| parse_model_order(o))
+            .collect::<Result<Vec<_>>>()?;
         if !order.iter().any(|(k, _)| *k == ModelKey::Name) {
             order.push((ModelKey::Name, true));
         }
@@ -376,7 +416,10 @@ impl Fs {
                 continue;
             }
             let model = self.build_model(&dir)?;
-            let is_prompt = model.tags.get(PROMPT_TAG).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            let is_prompt = model
+                .tags
+                .get(PROMPT_TAG)
+                .is_some_and(|v| v.eq_ignore_ascii_case("true"));
             if (include_prompts || !is_prompt) && filter.matches_experiment(&as_experiment(&model)) {
                 models.push(model);
             }
@@ -392,7 +435,11 @@ impl Fs {
 
     pub(super) fn model_versions(&self, name: &str) -> Result<Vec<ModelVersion>> {
         let dir = self.model_dir(name)?;
-        Ok(self.version_records(name, &dir)?.into_iter().map(|r| r.version).collect())
+        Ok(self
+            .version_records(name, &dir)?
+            .into_iter()
+            .map(|r| r.version)
+            .collect())
     }
 
     pub(super) fn get_model_version(&self, name: &str, version: i64) -> Result<ModelVersion> {
@@ -414,7 +461,11 @@ impl Fs {
             .remove(alias)
             .ok_or_else(|| not_found(format!("model {name:?} has no alias {alias:?}")))?;
         let number = version.parse::<i64>().map_err(|_| {
-            corrupt(&dir.join(ALIASES).join(alias), format!("should hold a version number, not {version:?}"), None)
+            corrupt(
+                &dir.join(ALIASES).join(alias),
+                format!("should hold a version number, not {version:?}"),
+                None,
+            )
         })?;
         self.get_model_version(name, number)
     }
@@ -491,15 +542,22 @@ impl Fs {
                         .into_iter()
                         .find(|v| v.current_stage == stage)
                         .ok_or_else(|| not_found(format!("model {name:?} has no version in stage {stage}"))),
-                    None => Err(unresolvable(format!("{which:?} is neither a version, a stage nor 'latest'"))),
+                    None => Err(unresolvable(format!(
+                        "{which:?} is neither a version, a stage nor 'latest'"
+                    ))),
                 },
             }
         } else {
-            Err(unresolvable("expected models:/<name>/<version>, models:/<name>@<alias> or models:/m-<id>".into()))
+            Err(unresolvable(
+                "expected models:/<name>/<version>, models:/<name>@<alias> or models:/m-<id>".into(),
+            ))
         };
         let v = found.map_err(|e| unresolvable(ApiError::from(e).message))?;
         let (_, record) = self.version_record(&v.name, v.version)?;
-        let location = record.storage_location.filter(|s| !s.is_empty()).unwrap_or(record.version.source);
+        let location = record
+            .storage_location
+            .filter(|s| !s.is_empty())
+            .unwrap_or(record.version.source);
         Ok((location, run_id, None))
     }
 
@@ -527,7 +585,10 @@ impl Fs {
             }
         }
         let (version, vdir) = claimed.ok_or_else(|| {
-            already_exists(format!("could not claim a new version number for model {:?}; try again", req.name))
+            already_exists(format!(
+                "could not claim a new version number for model {:?}; try again",
+                req.name
+            ))
         })?;
         let now = io::now_ms();
         let mut doc = Doc::new();
@@ -571,12 +632,18 @@ impl Fs {
         if req.archive_existing_versions {
             for mut other in self.version_records(&req.name, &dir)? {
                 if other.version.version != req.version && other.version.current_stage == req.stage {
-                    other.doc.set("current_stage", Stage::Archived.as_str()).set("last_updated_timestamp", now);
+                    other
+                        .doc
+                        .set("current_stage", Stage::Archived.as_str())
+                        .set("last_updated_timestamp", now);
                     write_atomic(&other.dir.join(META), &other.dir, other.doc.render().as_bytes())?;
                 }
             }
         }
-        target.doc.set("current_stage", req.stage.as_str()).set("last_updated_timestamp", now);
+        target
+            .doc
+            .set("current_stage", req.stage.as_str())
+            .set("last_updated_timestamp", now);
         write_atomic(&target.dir.join(META), &target.dir, target.doc.render().as_bytes())?;
         self.touch_model(&dir, now, None)?;
         self.get_model_version(&req.name, req.version)
@@ -612,7 +679,10 @@ impl Fs {
     pub(super) fn update_model_version(&self, name: &str, version: i64, description: &str) -> Result<()> {
         let _guard = self.lock();
         let (_, mut record) = self.version_record(name, version)?;
-        record.doc.set("description", description).set("last_updated_timestamp", io::now_ms());
+        record
+            .doc
+            .set("description", description)
+            .set("last_updated_timestamp", io::now_ms());
         write_atomic(&record.dir.join(META), &record.dir, record.doc.render().as_bytes())
     }
 
@@ -675,8 +745,14 @@ mod tests {
     #[test]
     fn model_order_takes_mlflow_keys() {
         assert_eq!(parse_model_order("name DESC").unwrap(), (ModelKey::Name, false));
-        assert_eq!(parse_model_order("last_updated_timestamp").unwrap(), (ModelKey::Updated, true));
-        assert_eq!(parse_model_order("attributes.creation_timestamp asc").unwrap(), (ModelKey::Created, true));
+        assert_eq!(
+            parse_model_order("last_updated_timestamp").unwrap(),
+            (ModelKey::Updated, true)
+        );
+        assert_eq!(
+            parse_model_order("attributes.creation_timestamp asc").unwrap(),
+            (ModelKey::Created, true)
+        );
         assert!(parse_model_order("bogus").is_err());
     }
 }

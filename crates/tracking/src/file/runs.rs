@@ -121,7 +121,10 @@ impl Fs {
                 }
             }
         }
-        Err(not_found(format!("run {run_id} does not exist in {}", self.root.display())))
+        Err(not_found(format!(
+            "run {run_id} does not exist in {}",
+            self.root.display()
+        )))
     }
 
     /// Reads a run's `meta.yaml`. A folder without one, or one recording another experiment or
@@ -132,12 +135,27 @@ impl Fs {
         let (meta, doc) = match read_meta::<RunMeta>(&path)? {
             Meta::Found(meta, doc) => (meta, doc),
             Meta::Missing => {
-                return Ok(Err(Skip { path: dir.to_path_buf(), problem: "is not a run: it has no meta.yaml".into() }))
+                return Ok(Err(Skip {
+                    path: dir.to_path_buf(),
+                    problem: "is not a run: it has no meta.yaml".into(),
+                }))
             }
-            Meta::Empty => return Ok(Err(Skip { path, problem: "is empty".into() })),
+            Meta::Empty => {
+                return Ok(Err(Skip {
+                    path,
+                    problem: "is empty".into(),
+                }))
+            }
         };
-        let folder = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let run_id = meta.run_id.clone().or_else(|| meta.run_uuid.clone()).unwrap_or_else(|| folder.clone());
+        let folder = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let run_id = meta
+            .run_id
+            .clone()
+            .or_else(|| meta.run_uuid.clone())
+            .unwrap_or_else(|| folder.clone());
         if run_id != folder {
             return Ok(Err(Skip {
                 path,
@@ -148,12 +166,20 @@ impl Fs {
         if experiment_id != exp.id {
             return Ok(Err(Skip {
                 path,
-                problem: format!("records experiment_id {experiment_id:?} but sits in experiment {}", exp.id),
+                problem: format!(
+                    "records experiment_id {experiment_id:?} but sits in experiment {}",
+                    exp.id
+                ),
             }));
         }
         let status = match meta.status.as_deref().map(str::trim) {
             None => RunStatus::Running,
-            Some(s) => match s.parse::<i64>().ok().and_then(RunStatus::from_proto).or_else(|| RunStatus::parse(s)) {
+            Some(s) => match s
+                .parse::<i64>()
+                .ok()
+                .and_then(RunStatus::from_proto)
+                .or_else(|| RunStatus::parse(s))
+            {
                 Some(status) => status,
                 None => return Err(corrupt(&path, format!("has an unknown run status {s:?}"), None)),
             },
@@ -217,7 +243,11 @@ impl Fs {
             }
         }
         let inputs = read_inputs(&exp.dir, dir)?;
-        Ok(Run { info, data: RunData { metrics, params, tags }, inputs })
+        Ok(Run {
+            info,
+            data: RunData { metrics, params, tags },
+            inputs,
+        })
     }
 
     pub(super) fn get_run(&self, run_id: &str) -> Result<Run> {
@@ -228,8 +258,12 @@ impl Fs {
 
     pub(super) fn search_runs(&self, req: &SearchRuns) -> Result<Page<Run>> {
         let filter = parse_run_filter(req.filter.as_deref().unwrap_or("")).map_err(ApiError::from)?;
-        let order =
-            req.order_by.iter().map(|o| parse_run_order(o)).collect::<Result<Vec<_>, _>>().map_err(ApiError::from)?;
+        let order = req
+            .order_by
+            .iter()
+            .map(|o| parse_run_order(o))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(ApiError::from)?;
         let mut seen = HashSet::new();
         let mut candidates = Vec::new();
         for id in &req.experiment_ids {
@@ -313,7 +347,8 @@ impl Fs {
             })?;
         }
         let mut tags = req.tags.clone();
-        tags.entry(tag::RUN_NAME.to_string()).or_insert_with(|| run_name.clone());
+        tags.entry(tag::RUN_NAME.to_string())
+            .or_insert_with(|| run_name.clone());
         if req.user_id.as_ref().is_some_and(|u| !u.is_empty()) {
             tags.entry(tag::USER.to_string()).or_insert_with(|| user_id.clone());
         }
@@ -322,7 +357,10 @@ impl Fs {
         }
 
         let run_id = uuid::Uuid::new_v4().simple().to_string();
-        let artifact_uri = format!("{}/{run_id}/{ARTIFACTS}", experiment.artifact_location.trim_end_matches('/'));
+        let artifact_uri = format!(
+            "{}/{run_id}/{ARTIFACTS}",
+            experiment.artifact_location.trim_end_matches('/')
+        );
         let dir = exp.dir.join(&run_id);
         std::fs::create_dir(&dir).map_err(|e| io::io_err(&dir, e))?;
         let start_time = req.start_time.unwrap_or_else(io::now_ms);
@@ -360,7 +398,9 @@ impl Fs {
         let rd = self.find_run(run_id)?;
         let (info, doc) = self.run_info_strict(&rd)?;
         if info.lifecycle_stage != LifecycleStage::Active {
-            return Err(invalid(format!("run {run_id} is deleted; restore it before changing it")));
+            return Err(invalid(format!(
+                "run {run_id} is deleted; restore it before changing it"
+            )));
         }
         Ok((rd, info, doc))
     }
@@ -418,7 +458,12 @@ impl Fs {
         let mut lines: BTreeMap<&str, String> = BTreeMap::new();
         for m in &batch.metrics {
             let line = lines.entry(m.key.as_str()).or_default();
-            line.push_str(&format!("{} {} {}\n", m.timestamp, python_float_repr(m.value.get()), m.step));
+            line.push_str(&format!(
+                "{} {} {}\n",
+                m.timestamp,
+                python_float_repr(m.value.get()),
+                m.step
+            ));
         }
         for (key, text) in lines {
             append(&rd.dir.join(METRICS).join(key), text.as_bytes())?;
@@ -506,13 +551,18 @@ fn validate_batch(batch: &LogBatch) -> Result<()> {
     ];
     for (what, n, limit) in limits {
         if n > limit {
-            return Err(invalid(format!("a batch may hold at most {limit} {what}; this one has {n}")));
+            return Err(invalid(format!(
+                "a batch may hold at most {limit} {what}; this one has {n}"
+            )));
         }
     }
     for m in &batch.metrics {
         io::validate_key("metric", &m.key)?;
         if m.timestamp < 0 {
-            return Err(invalid(format!("metric {:?} has a negative timestamp {}", m.key, m.timestamp)));
+            return Err(invalid(format!(
+                "metric {:?} has a negative timestamp {}",
+                m.key, m.timestamp
+            )));
         }
     }
     let mut keys = HashSet::new();
@@ -520,7 +570,9 @@ fn validate_batch(batch: &LogBatch) -> Result<()> {
         io::validate_key("param", key)?;
         io::check_length(&format!("the value of param {key:?}"), value, MAX_PARAM_VALUE_LENGTH)?;
         if !keys.insert(key.as_str()) {
-            return Err(invalid(format!("param {key:?} appears twice in one batch; send one value per key")));
+            return Err(invalid(format!(
+                "param {key:?} appears twice in one batch; send one value per key"
+            )));
         }
     }
     for (key, value) in &batch.tags {
@@ -548,7 +600,9 @@ pub(super) fn parse_metric_line(line: &str) -> Option<(i64, f64, i64)> {
 /// Every point of one metric file, in file order. A last line without its newline that does not
 /// parse is a point still being written and is left out; any other bad line is an error.
 pub(super) fn read_metric_file(path: &Path, key: &str) -> Result<Vec<Metric>> {
-    let Some(text) = read_text(path)? else { return Ok(Vec::new()) };
+    let Some(text) = read_text(path)? else {
+        return Ok(Vec::new());
+    };
     let lines: Vec<&str> = text.split('\n').collect();
     let mut points = Vec::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {
@@ -556,14 +610,20 @@ pub(super) fn read_metric_file(path: &Path, key: &str) -> Result<Vec<Metric>> {
             continue;
         }
         match parse_metric_line(line) {
-            Some((timestamp, value, step)) => {
-                points.push(Metric { key: key.to_string(), value: MetricValue(value), timestamp, step })
-            }
+            Some((timestamp, value, step)) => points.push(Metric {
+                key: key.to_string(),
+                value: MetricValue(value),
+                timestamp,
+                step,
+            }),
             None if i + 1 == lines.len() => {}
             None => {
                 return Err(corrupt(
                     path,
-                    format!("line {}: {line:?} is not a metric point '<timestamp> <value> <step>'", i + 1),
+                    format!(
+                        "line {}: {line:?} is not a metric point '<timestamp> <value> <step>'",
+                        i + 1
+                    ),
                     None,
                 ))
             }
@@ -596,15 +656,24 @@ pub(super) fn latest_metric(points: &[Metric]) -> Option<&Metric> {
 fn read_inputs(exp_dir: &Path, run_dir: &Path) -> Result<Vec<DatasetInput>> {
     let mut out = Vec::new();
     for (_, input_dir) in io::subdirs(&run_dir.join(INPUTS))? {
-        let Meta::Found(input, _) = read_meta::<InputMeta>(&input_dir.join(META))? else { continue };
+        let Meta::Found(input, _) = read_meta::<InputMeta>(&input_dir.join(META))? else {
+            continue;
+        };
         if input.source_type.as_deref() != Some("DATASET") {
             continue;
         }
-        let Some(dataset_id) = input.source_id.filter(|id| io::is_id(id, 256)) else { continue };
+        let Some(dataset_id) = input.source_id.filter(|id| io::is_id(id, 256)) else {
+            continue;
+        };
         let Meta::Found(d, _) = read_meta::<DatasetMeta>(&exp_dir.join(DATASETS).join(&dataset_id).join(META))? else {
             continue;
         };
-        let tags = input.tags.unwrap_or_default().into_iter().map(|(k, v)| (k, v.unwrap_or_default())).collect();
+        let tags = input
+            .tags
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, v.unwrap_or_default()))
+            .collect();
         out.push(DatasetInput {
             dataset: Dataset {
                 name: d.name.unwrap_or_default(),
@@ -624,7 +693,10 @@ fn read_inputs(exp_dir: &Path, run_dir: &Path) -> Result<Vec<DatasetInput>> {
 /// Maps `f` over `items` on a few threads (reading many small files is faster in parallel),
 /// keeping the order.
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8).min(items.len());
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8)
+        .min(items.len());
     if threads <= 1 {
         return items.iter().map(f).collect();
     }
@@ -660,7 +732,12 @@ mod tests {
     use super::*;
 
     fn m(step: i64, timestamp: i64, value: f64) -> Metric {
-        Metric { key: "k".into(), value: MetricValue(value), timestamp, step }
+        Metric {
+            key: "k".into(),
+            value: MetricValue(value),
+            timestamp,
+            step,
+        }
     }
 
     #[test]
@@ -706,7 +783,10 @@ mod tests {
     #[test]
     fn parallel_map_keeps_order() {
         let items: Vec<u32> = (0..500).collect();
-        assert_eq!(parallel_map(&items, |x| x * 2), items.iter().map(|x| x * 2).collect::<Vec<_>>());
+        assert_eq!(
+            parallel_map(&items, |x| x * 2),
+            items.iter().map(|x| x * 2).collect::<Vec<_>>()
+        );
         assert!(parallel_map(&Vec::<u32>::new(), |x| *x).is_empty());
     }
 }

@@ -173,7 +173,11 @@ pub(super) fn python_float_repr(v: f64) -> String {
         }
     } else {
         let (first, rest) = digits.split_at(1);
-        let mant = if rest.is_empty() { first.to_string() } else { format!("{first}.{rest}") };
+        let mant = if rest.is_empty() {
+            first.to_string()
+        } else {
+            format!("{first}.{rest}")
+        };
         let esign = if exp < 0 { '-' } else { '+' };
         format!("{sign}{mant}e{esign}{:02}", exp.abs())
     }
@@ -252,7 +256,8 @@ fn is_plain_safe(s: &str) -> bool {
     let Some(first) = s.chars().next() else { return false };
     if first.is_ascii_digit() {
         let int_with_prefix = |prefix: &str, digit: fn(char) -> bool| {
-            s.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty() && rest.chars().all(digit))
+            s.strip_prefix(prefix)
+                .is_some_and(|rest| !rest.is_empty() && rest.chars().all(digit))
         };
         return s.chars().all(|c| c.is_ascii_alphanumeric())
             && s.chars().any(|c| c.is_ascii_alphabetic())
@@ -265,10 +270,16 @@ fn is_plain_safe(s: &str) -> bool {
     if s.ends_with(' ') || s.ends_with(':') || s.contains(": ") || s.contains(" #") {
         return false;
     }
-    if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | ':' | '-' | ' ')) {
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | ':' | '-' | ' '))
+    {
         return false;
     }
-    !matches!(s.to_ascii_lowercase().as_str(), "y" | "yes" | "n" | "no" | "true" | "false" | "on" | "off" | "null")
+    !matches!(
+        s.to_ascii_lowercase().as_str(),
+        "y" | "yes" | "n" | "no" | "true" | "false" | "on" | "off" | "null"
+    )
 }
 
 /// Characters that stand for themselves inside single quotes (no line breaks, no controls).
@@ -414,7 +425,10 @@ mod tests {
         assert_eq!(scalar_str("On"), "'On'");
         assert_eq!(scalar_str("2024-01-01"), "'2024-01-01'");
         assert_eq!(scalar_str("1:30"), "'1:30'");
-        assert_eq!(scalar_str("463d6258a0484530ab9838aa45a94b00"), "463d6258a0484530ab9838aa45a94b00");
+        assert_eq!(
+            scalar_str("463d6258a0484530ab9838aa45a94b00"),
+            "463d6258a0484530ab9838aa45a94b00"
+        );
         assert_eq!(scalar_str("0x1F"), "'0x1F'");
         assert_eq!(scalar_str("0b101"), "'0b101'");
         assert_eq!(scalar_str("1e5"), "1e5");
@@ -422,8 +436,9 @@ mod tests {
         assert_eq!(scalar_str("it's"), "'it''s'");
         assert_eq!(scalar_str("a: b"), "'a: b'");
         assert_eq!(scalar_str("a\nb\t\"c\\"), "\"a\\nb\\t\\\"c\\\\\"");
-        for s in ["null", "~", "1e3", "0o17", ".inf", "-", "- x", "#x", "x #y", "{a}", "[1]", "é", "a\u{85}b", " pad "]
-        {
+        for s in [
+            "null", "~", "1e3", "0o17", ".inf", "-", "- x", "#x", "x #y", "{a}", "[1]", "é", "a\u{85}b", " pad ",
+        ] {
             assert_eq!(round_trip(s).as_deref(), Some(s), "{s:?}");
         }
     }
@@ -433,7 +448,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("meta.yaml");
         std::fs::write(&path, "s: 1e3\nk: 5\nf: 1.5\n").unwrap();
-        let Meta::Found(probe, doc) = read_meta::<Probe>(&path).unwrap() else { panic!("not read") };
+        let Meta::Found(probe, doc) = read_meta::<Probe>(&path).unwrap() else {
+            panic!("not read")
+        };
         assert_eq!(probe.s.as_deref(), Some("1e3"));
         assert_eq!(doc.render(), "f: 1.5\nk: 5\ns: 1e3\n");
         std::fs::write(&path, "s: [1\n").unwrap();
@@ -441,16 +458,26 @@ mod tests {
         assert_eq!(err.code, runlens_core::ErrorCode::CorruptStore);
         std::fs::write(&path, "").unwrap();
         assert!(matches!(read_meta::<Probe>(&path).unwrap(), Meta::Empty));
-        assert!(matches!(read_meta::<Probe>(&dir.path().join("none")).unwrap(), Meta::Missing));
+        assert!(matches!(
+            read_meta::<Probe>(&dir.path().join("none")).unwrap(),
+            Meta::Missing
+        ));
     }
 
     #[test]
     fn documents_are_sorted_and_nested_like_pyyaml() {
         let mut d = Doc::new();
-        d.set("version", 3).set("aliases", Node::Map(vec![("champion".into(), "2".into())]));
+        d.set("version", 3)
+            .set("aliases", Node::Map(vec![("champion".into(), "2".into())]));
         d.set("tags", Node::Seq(vec![])).set("description", Node::Null);
-        assert_eq!(d.render(), "aliases:\n  champion: '2'\ndescription: null\ntags: []\nversion: 3\n");
+        assert_eq!(
+            d.render(),
+            "aliases:\n  champion: '2'\ndescription: null\ntags: []\nversion: 3\n"
+        );
         let m: Mapping = serde_yaml_ng::from_str("b: 1\na: [x, {k: v}]\nf: 1.5\nt: true\n").unwrap();
-        assert_eq!(Doc::from_mapping(&m).render(), "a:\n- x\n- k: v\nb: 1\nf: 1.5\nt: true\n");
+        assert_eq!(
+            Doc::from_mapping(&m).render(),
+            "a:\n- x\n- k: v\nb: 1\nf: 1.5\nt: true\n"
+        );
     }
 }

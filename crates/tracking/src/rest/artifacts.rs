@@ -21,7 +21,10 @@ const ROOT_CACHE_LIMIT: usize = 10_000;
 /// doubled or trailing `/`). The empty path is the artifact root.
 pub fn check_path(path: &str) -> Result<String> {
     let refuse = |why: &str| -> crate::error::TrackingError {
-        ApiError::invalid(format!("artifact path {path:?} {why}: it must be relative to the run's artifact root")).into()
+        ApiError::invalid(format!(
+            "artifact path {path:?} {why}: it must be relative to the run's artifact root"
+        ))
+        .into()
     };
     if path.contains('\\') {
         return Err(refuse("contains a backslash"));
@@ -38,7 +41,11 @@ pub fn check_path(path: &str) -> Result<String> {
     }
     // The same rule the local stores apply (no `..`, no root).
     crate::artifacts::join_relative(Path::new(""), path)?;
-    Ok(path.split('/').filter(|s| !s.is_empty() && *s != ".").collect::<Vec<_>>().join("/"))
+    Ok(path
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect::<Vec<_>>()
+        .join("/"))
 }
 
 /// The run's artifact root as a path under the proxy, when the server proxies it:
@@ -140,7 +147,12 @@ impl RestStore {
         let (bytes, more) = self.client.read_limited_mapped(resp, limit).await?;
         let truncated = more || total.is_some_and(|t| t > max_bytes);
         let total_size = total.or_else(|| (!more).then_some(bytes.len() as u64));
-        Ok(ArtifactContent { path: path.to_string(), total_size, truncated, bytes })
+        Ok(ArtifactContent {
+            path: path.to_string(),
+            total_size,
+            truncated,
+            bytes,
+        })
     }
 
     async fn get_artifact(&self, run_id: &str, relative: &str) -> Result<reqwest::Response> {
@@ -195,8 +207,14 @@ mod tests {
 
     #[test]
     fn proxied_roots_become_paths_under_the_proxy() {
-        assert_eq!(proxy_root("mlflow-artifacts:/1/abc/artifacts").as_deref(), Some("1/abc/artifacts"));
-        assert_eq!(proxy_root("mlflow-artifacts://host:5000/1/abc/artifacts").as_deref(), Some("1/abc/artifacts"));
+        assert_eq!(
+            proxy_root("mlflow-artifacts:/1/abc/artifacts").as_deref(),
+            Some("1/abc/artifacts")
+        );
+        assert_eq!(
+            proxy_root("mlflow-artifacts://host:5000/1/abc/artifacts").as_deref(),
+            Some("1/abc/artifacts")
+        );
         assert_eq!(
             proxy_root("https://h/prefix/api/2.0/mlflow-artifacts/artifacts/7/r%20x/artifacts").as_deref(),
             Some("7/r x/artifacts")

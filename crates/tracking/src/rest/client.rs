@@ -47,13 +47,25 @@ pub struct Call<'a> {
 impl<'a> Call<'a> {
     /// A GET of `path` (relative to the base URL).
     pub fn get(path: &'a str, query: &'a [(&'a str, String)]) -> Self {
-        Call { method: Method::GET, path, query, payload: None, idempotent: true }
+        Call {
+            method: Method::GET,
+            path,
+            query,
+            payload: None,
+            idempotent: true,
+        }
     }
 
     /// A request with a JSON body (MLflow's POST, PATCH and DELETE endpoints all take one).
     pub fn json(method: Method, path: &'a str, body: &'a serde_json::Value) -> Self {
         let idempotent = method != Method::POST;
-        Call { method, path, query: &[], payload: Some(Payload::Json(body)), idempotent }
+        Call {
+            method,
+            path,
+            query: &[],
+            payload: Some(Payload::Json(body)),
+            idempotent,
+        }
     }
 
     /// Marks a POST that only reads (searches) as safe to repeat.
@@ -88,7 +100,10 @@ pub struct Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client").field("base", &self.shown).field("auth", &self.auth).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("base", &self.shown)
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
     }
 }
 
@@ -97,7 +112,9 @@ impl Client {
     /// moved out of it and used as Basic auth unless `options` names credentials.
     pub fn new(mut base: url::Url, options: ConnectOptions) -> Result<Client> {
         if base.scheme() != "http" && base.scheme() != "https" {
-            return Err(ApiError::invalid(format!("{} is not an http(s) URL of an MLflow server", redacted(&base))).into());
+            return Err(
+                ApiError::invalid(format!("{} is not an http(s) URL of an MLflow server", redacted(&base))).into(),
+            );
         }
         if base.cannot_be_a_base() || base.host_str().is_none_or(str::is_empty) {
             return Err(ApiError::invalid(format!("{} has no host name", redacted(&base))).into());
@@ -148,7 +165,9 @@ impl Client {
     pub fn url(&self, path: &str, query: &[(&str, String)]) -> url::Url {
         let mut url = self.base.clone();
         if let Ok(mut segments) = url.path_segments_mut() {
-            segments.pop_if_empty().extend(path.split('/').filter(|s| !s.is_empty()));
+            segments
+                .pop_if_empty()
+                .extend(path.split('/').filter(|s| !s.is_empty()));
         }
         if !query.is_empty() {
             let mut pairs = url.query_pairs_mut();
@@ -173,9 +192,9 @@ impl Client {
             builder = match call.payload {
                 None => builder,
                 Some(Payload::Json(v)) => builder.json(v),
-                Some(Payload::Bytes(b)) => {
-                    builder.header(header::CONTENT_TYPE, "application/octet-stream").body(b.to_vec())
-                }
+                Some(Payload::Bytes(b)) => builder
+                    .header(header::CONTENT_TYPE, "application/octet-stream")
+                    .body(b.to_vec()),
             };
             let failure = match builder.send().await {
                 Ok(resp) if resp.status().is_success() => return Ok(resp),
@@ -183,7 +202,10 @@ impl Client {
                     let status = resp.status();
                     let retry_after = retry_after(resp.headers());
                     let content_type = content_type(resp.headers());
-                    let body = read_limited(resp, ERROR_BODY_LIMIT).await.map(|(b, _)| b).unwrap_or_default();
+                    let body = read_limited(resp, ERROR_BODY_LIMIT)
+                        .await
+                        .map(|(b, _)| b)
+                        .unwrap_or_default();
                     let transient_status = status == StatusCode::TOO_MANY_REQUESTS
                         || status == StatusCode::SERVICE_UNAVAILABLE
                         || (status.is_server_error() && status != StatusCode::NOT_IMPLEMENTED && call.idempotent);
@@ -226,7 +248,11 @@ impl Client {
         match retry_after {
             Some(wait) if wait > MAX_RETRY_AFTER => None,
             Some(wait) => Some(wait),
-            None => Some(self.initial_backoff.saturating_mul(2u32.saturating_pow(attempt)).min(MAX_BACKOFF)),
+            None => Some(
+                self.initial_backoff
+                    .saturating_mul(2u32.saturating_pow(attempt))
+                    .min(MAX_BACKOFF),
+            ),
         }
     }
 
@@ -257,7 +283,12 @@ impl Client {
     }
 
     /// PATCH or DELETE `api/2.0/mlflow/<endpoint>` with a JSON body, as MLflow's client sends them.
-    pub async fn with_body<T: DeserializeOwned>(&self, method: Method, endpoint: &str, body: &serde_json::Value) -> Result<T> {
+    pub async fn with_body<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        endpoint: &str,
+        body: &serde_json::Value,
+    ) -> Result<T> {
         let path = format!("{API}/{endpoint}");
         self.call(&Call::json(method, &path, body)).await
     }
@@ -281,7 +312,10 @@ impl Client {
         serde_json::from_value(value).map_err(|e| {
             ApiError::new(
                 ErrorCode::ServerError,
-                format!("the server at {} answered /{path} in a shape Runlens does not understand", self.shown),
+                format!(
+                    "the server at {} answered /{path} in a shape Runlens does not understand",
+                    self.shown
+                ),
             )
             .with_detail(e.to_string())
             .into()
@@ -316,8 +350,10 @@ impl Client {
         retry_after: Option<Duration>,
     ) -> ApiError {
         let shown = &self.shown;
-        let parsed: Option<proto::ErrorBody> =
-            serde_json::from_slice::<serde_json::Value>(body).ok().filter(|v| v.is_object()).and_then(|mut v| {
+        let parsed: Option<proto::ErrorBody> = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .filter(|v| v.is_object())
+            .and_then(|mut v| {
                 proto::strip_nulls(&mut v);
                 serde_json::from_value(v).ok()
             });
@@ -370,7 +406,9 @@ impl Client {
             return ApiError::new(ErrorCode::Unauthenticated, message).with_detail(detail);
         }
         if status == StatusCode::FORBIDDEN {
-            let message = with_message(format!("the server at {shown} does not allow these credentials to do this"));
+            let message = with_message(format!(
+                "the server at {shown} does not allow these credentials to do this"
+            ));
             return ApiError::new(ErrorCode::PermissionDenied, message).with_detail(detail);
         }
         if parsed.is_none() {
@@ -391,17 +429,27 @@ impl Client {
                     format!("the server at {shown} failed (HTTP {}): {m}", status.as_u16())
                 }
                 Some(m) => m,
-                None => format!("the server at {shown} answered {}", error_code.as_deref().unwrap_or_default()),
+                None => format!(
+                    "the server at {shown} answered {}",
+                    error_code.as_deref().unwrap_or_default()
+                ),
             };
             return ApiError::new(code, message).with_detail(detail);
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
-            let wait = retry_after.map(|w| format!("; it asks to wait {} s", w.as_secs())).unwrap_or_default();
-            return ApiError::new(ErrorCode::ServerError, format!("the server at {shown} is rate-limiting requests{wait}"))
-                .with_detail(detail);
+            let wait = retry_after
+                .map(|w| format!("; it asks to wait {} s", w.as_secs()))
+                .unwrap_or_default();
+            return ApiError::new(
+                ErrorCode::ServerError,
+                format!("the server at {shown} is rate-limiting requests{wait}"),
+            )
+            .with_detail(detail);
         }
         if status.is_server_error() {
-            let text = mlflow_message.clone().or_else(|| (!body.is_empty()).then(|| snippet(body)));
+            let text = mlflow_message
+                .clone()
+                .or_else(|| (!body.is_empty()).then(|| snippet(body)));
             let message = match text {
                 Some(t) if !t.is_empty() => format!("the server at {shown} failed (HTTP {}): {t}", status.as_u16()),
                 _ => format!("the server at {shown} failed (HTTP {})", status.as_u16()),
@@ -434,7 +482,11 @@ impl Client {
     fn transport_error(&self, kind: Transport, e: &reqwest::Error) -> ApiError {
         let shown = &self.shown;
         let host = self.base.host_str().unwrap_or_default();
-        let port = self.base.port_or_known_default().map(|p| format!(":{p}")).unwrap_or_default();
+        let port = self
+            .base
+            .port_or_known_default()
+            .map(|p| format!(":{p}"))
+            .unwrap_or_default();
         let message = match kind {
             Transport::Timeout => format!(
                 "the server at {shown} did not answer within {} s: it may be overloaded, or raise the timeout (MLFLOW_HTTP_REQUEST_TIMEOUT)",
@@ -460,7 +512,9 @@ impl Client {
 
     /// Reads a body, stopping after `limit` bytes; maps transport failures like [`Client::send`].
     pub async fn read_limited_mapped(&self, resp: reqwest::Response, limit: usize) -> Result<(Vec<u8>, bool)> {
-        read_limited(resp, limit).await.map_err(|e| self.transport_error(classify(&e), &e).into())
+        read_limited(resp, limit)
+            .await
+            .map_err(|e| self.transport_error(classify(&e), &e).into())
     }
 }
 
@@ -468,14 +522,26 @@ impl Client {
 fn code_for(error_code: &str) -> Option<ErrorCode> {
     Some(match error_code {
         "RESOURCE_DOES_NOT_EXIST" | "NOT_FOUND" | "ENDPOINT_NOT_FOUND" => ErrorCode::NotFound,
-        "INVALID_PARAMETER_VALUE" | "BAD_REQUEST" | "MALFORMED_REQUEST" | "INVALID_STATE" | "INVALID_REQUEST"
-        | "MAX_BLOCK_SIZE_EXCEEDED" | "MAX_READ_SIZE_EXCEEDED" => ErrorCode::InvalidArgument,
+        "INVALID_PARAMETER_VALUE"
+        | "BAD_REQUEST"
+        | "MALFORMED_REQUEST"
+        | "INVALID_STATE"
+        | "INVALID_REQUEST"
+        | "MAX_BLOCK_SIZE_EXCEEDED"
+        | "MAX_READ_SIZE_EXCEEDED" => ErrorCode::InvalidArgument,
         "RESOURCE_ALREADY_EXISTS" | "RESOURCE_CONFLICT" | "ALREADY_EXISTS" => ErrorCode::AlreadyExists,
         "FEATURE_DISABLED" | "NOT_IMPLEMENTED" => ErrorCode::FeatureDisabled,
         "PERMISSION_DENIED" => ErrorCode::PermissionDenied,
         "UNAUTHENTICATED" | "CUSTOMER_UNAUTHORIZED" => ErrorCode::Unauthenticated,
-        "INTERNAL_ERROR" | "TEMPORARILY_UNAVAILABLE" | "REQUEST_LIMIT_EXCEEDED" | "RESOURCE_EXHAUSTED" | "IO_ERROR"
-        | "DATA_LOSS" | "UNKNOWN" | "ABORTED" | "CANCELLED" => ErrorCode::ServerError,
+        "INTERNAL_ERROR"
+        | "TEMPORARILY_UNAVAILABLE"
+        | "REQUEST_LIMIT_EXCEEDED"
+        | "RESOURCE_EXHAUSTED"
+        | "IO_ERROR"
+        | "DATA_LOSS"
+        | "UNKNOWN"
+        | "ABORTED"
+        | "CANCELLED" => ErrorCode::ServerError,
         "DEADLINE_EXCEEDED" => ErrorCode::Timeout,
         _ => return None,
     })
@@ -487,12 +553,18 @@ fn transient_body(body: &[u8]) -> bool {
     if serves_no_artifacts(body) {
         return false;
     }
-    let error_code = serde_json::from_slice::<proto::ErrorBody>(body).ok().and_then(|b| b.error_code);
+    let error_code = serde_json::from_slice::<proto::ErrorBody>(body)
+        .ok()
+        .and_then(|b| b.error_code);
     match error_code.as_deref() {
         None => true,
         Some(code) => matches!(
             code,
-            "INTERNAL_ERROR" | "TEMPORARILY_UNAVAILABLE" | "REQUEST_LIMIT_EXCEEDED" | "RESOURCE_EXHAUSTED" | "DEADLINE_EXCEEDED"
+            "INTERNAL_ERROR"
+                | "TEMPORARILY_UNAVAILABLE"
+                | "REQUEST_LIMIT_EXCEEDED"
+                | "RESOURCE_EXHAUSTED"
+                | "DEADLINE_EXCEEDED"
         ),
     }
 }
@@ -522,14 +594,24 @@ fn classify(e: &reqwest::Error) -> Transport {
         return Transport::Broken;
     }
     let chain = error_chain(e).to_ascii_lowercase();
-    if chain.contains("dns error") || chain.contains("failed to lookup address") || chain.contains("name or service not known")
+    if chain.contains("dns error")
+        || chain.contains("failed to lookup address")
+        || chain.contains("name or service not known")
     {
         Transport::Dns
     } else if chain.contains("connection refused") {
         Transport::Refused
-    } else if ["certificate", "tls", "handshake", "corrupt message", "invalidcontenttype", "peer sent", "alert"]
-        .iter()
-        .any(|w| chain.contains(w))
+    } else if [
+        "certificate",
+        "tls",
+        "handshake",
+        "corrupt message",
+        "invalidcontenttype",
+        "peer sent",
+        "alert",
+    ]
+    .iter()
+    .any(|w| chain.contains(w))
     {
         Transport::Tls
     } else {
@@ -553,7 +635,10 @@ fn error_chain(e: &reqwest::Error) -> String {
 }
 
 fn content_type(headers: &header::HeaderMap) -> Option<String> {
-    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_ascii_lowercase)
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase)
 }
 
 /// `Retry-After` in seconds (the HTTP-date form is rare on APIs and is ignored).
@@ -567,8 +652,13 @@ fn looks_like_html(content_type: Option<&str>, body: &[u8]) -> bool {
     if content_type.is_some_and(|c| c.contains("text/html") || c.contains("xhtml")) {
         return true;
     }
-    let start = String::from_utf8_lossy(&body[..body.len().min(256)]).trim_start().to_ascii_lowercase();
-    start.starts_with("<!doctype html") || start.starts_with("<html") || start.starts_with("<head") || start.starts_with("<body")
+    let start = String::from_utf8_lossy(&body[..body.len().min(256)])
+        .trim_start()
+        .to_ascii_lowercase();
+    start.starts_with("<!doctype html")
+        || start.starts_with("<html")
+        || start.starts_with("<head")
+        || start.starts_with("<body")
 }
 
 /// The start of a body on one line, for error details.

@@ -30,7 +30,11 @@ pub fn experiment(e: proto::Experiment) -> Experiment {
 }
 
 pub fn run_info(info: proto::RunInfo, tags: Option<&Tags>) -> RunInfo {
-    let run_id = if info.run_id.is_empty() { info.run_uuid } else { info.run_id };
+    let run_id = if info.run_id.is_empty() {
+        info.run_uuid
+    } else {
+        info.run_id
+    };
     // MLflow < 1.14 had no run_name field: the name lived only in the tag.
     let run_name = if info.run_name.is_empty() {
         tags.and_then(|t| t.get(tag::RUN_NAME)).cloned().unwrap_or_default()
@@ -51,7 +55,12 @@ pub fn run_info(info: proto::RunInfo, tags: Option<&Tags>) -> RunInfo {
 }
 
 pub fn metric(m: proto::Metric) -> Metric {
-    Metric { key: m.key, value: m.value, timestamp: m.timestamp.unwrap_or(0), step: m.step.unwrap_or(0) }
+    Metric {
+        key: m.key,
+        value: m.value,
+        timestamp: m.timestamp.unwrap_or(0),
+        step: m.step.unwrap_or(0),
+    }
 }
 
 /// A metric history in the order the [`Store`](crate::Store) promises: by step, then timestamp
@@ -85,19 +94,38 @@ pub fn run(r: proto::Run) -> Run {
     let params: BTreeMap<String, String> = r.data.params.into_iter().map(|p| (p.key, p.value)).collect();
     let mut inputs: Vec<DatasetInput> = r.inputs.dataset_inputs.into_iter().map(dataset_input).collect();
     inputs.sort_by(|a, b| (&a.dataset.name, &a.dataset.digest).cmp(&(&b.dataset.name, &b.dataset.digest)));
-    Run { info, data: RunData { metrics, params, tags: data_tags }, inputs }
+    Run {
+        info,
+        data: RunData {
+            metrics,
+            params,
+            tags: data_tags,
+        },
+        inputs,
+    }
 }
 
 /// A listed artifact; directories never carry a size.
 pub fn file_info(f: proto::FileInfo) -> FileInfo {
-    let size = if f.is_dir { None } else { f.file_size.and_then(|s| u64::try_from(s).ok()) };
-    FileInfo { path: f.path.trim_matches('/').to_string(), is_dir: f.is_dir, file_size: size }
+    let size = if f.is_dir {
+        None
+    } else {
+        f.file_size.and_then(|s| u64::try_from(s).ok())
+    };
+    FileInfo {
+        path: f.path.trim_matches('/').to_string(),
+        is_dir: f.is_dir,
+        file_size: size,
+    }
 }
 
 /// Fails only when the version number is missing: a version without one cannot be addressed.
 pub fn model_version(v: proto::ModelVersion) -> Result<ModelVersion, ApiError> {
     let version = v.version.ok_or_else(|| {
-        ApiError::new(ErrorCode::ServerError, format!("the server sent a version of model {:?} without a number", v.name))
+        ApiError::new(
+            ErrorCode::ServerError,
+            format!("the server sent a version of model {:?} without a number", v.name),
+        )
     })?;
     let mut aliases = v.aliases;
     aliases.sort();
@@ -126,7 +154,11 @@ fn stage_rank(stage: Stage) -> usize {
 
 /// MLflow's search answers leave a version's `aliases` empty; the model's alias map is the truth.
 pub fn fill_aliases(v: &mut ModelVersion, model_aliases: &BTreeMap<String, i64>) {
-    let mut names: Vec<String> = model_aliases.iter().filter(|(_, n)| **n == v.version).map(|(a, _)| a.clone()).collect();
+    let mut names: Vec<String> = model_aliases
+        .iter()
+        .filter(|(_, n)| **n == v.version)
+        .map(|(a, _)| a.clone())
+        .collect();
     names.extend(v.aliases.drain(..));
     names.sort();
     names.dedup();
@@ -134,9 +166,17 @@ pub fn fill_aliases(v: &mut ModelVersion, model_aliases: &BTreeMap<String, i64>)
 }
 
 pub fn registered_model(m: proto::RegisteredModel) -> Result<RegisteredModel, ApiError> {
-    let mut latest = m.latest_versions.into_iter().map(model_version).collect::<Result<Vec<_>, _>>()?;
+    let mut latest = m
+        .latest_versions
+        .into_iter()
+        .map(model_version)
+        .collect::<Result<Vec<_>, _>>()?;
     latest.sort_by_key(|v| (stage_rank(v.current_stage), v.version));
-    let aliases: BTreeMap<String, i64> = m.aliases.into_iter().filter_map(|a| Some((a.alias, a.version?))).collect();
+    let aliases: BTreeMap<String, i64> = m
+        .aliases
+        .into_iter()
+        .filter_map(|a| Some((a.alias, a.version?)))
+        .collect();
     for v in &mut latest {
         fill_aliases(v, &aliases);
     }
@@ -184,11 +224,20 @@ mod tests {
         assert_eq!(r.info.run_id, "abc");
         assert_eq!(r.info.status, RunStatus::Finished);
         assert_eq!(r.info.end_time, Some(1795526710205));
-        assert_eq!(r.data.metrics.iter().map(|m| m.key.as_str()).collect::<Vec<_>>(), ["loss", "weird"]);
-        assert_eq!(r.data.metrics[0].value.class(), runlens_core::metric::ValueClass::PosInf);
+        assert_eq!(
+            r.data.metrics.iter().map(|m| m.key.as_str()).collect::<Vec<_>>(),
+            ["loss", "weird"]
+        );
+        assert_eq!(
+            r.data.metrics[0].value.class(),
+            runlens_core::metric::ValueClass::PosInf
+        );
         assert!(r.data.metrics[1].value.get().is_nan());
         assert_eq!(r.data.params["prompt"], "h\u{e9}llo\nworld");
-        assert_eq!(r.inputs.iter().map(|i| i.dataset.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(
+            r.inputs.iter().map(|i| i.dataset.name.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
         assert_eq!(r.inputs[1].dataset.schema, None);
         assert_eq!(r.inputs[1].tags[tag::DATA_CONTEXT], "training");
     }
@@ -232,7 +281,10 @@ mod tests {
         assert_eq!(m.aliases, BTreeMap::from([("champion".to_string(), 1)]));
         assert_eq!(m.latest_versions.iter().map(|v| v.version).collect::<Vec<_>>(), [1, 2]);
         let v2 = &m.latest_versions[1];
-        assert_eq!((v2.current_stage, v2.description.as_deref(), v2.run_link.as_deref()), (Stage::Production, None, None));
+        assert_eq!(
+            (v2.current_stage, v2.description.as_deref(), v2.run_link.as_deref()),
+            (Stage::Production, None, None)
+        );
         assert_eq!(m.latest_versions[0].tags["k"], "v");
         assert_eq!(m.tags["team"], "ml");
 
@@ -242,8 +294,17 @@ mod tests {
 
     #[test]
     fn directories_have_no_size() {
-        let f = file_info(decode(serde_json::json!({"path": "notes", "is_dir": true, "file_size": 4096})));
-        assert_eq!(f, FileInfo { path: "notes".into(), is_dir: true, file_size: None });
+        let f = file_info(decode(
+            serde_json::json!({"path": "notes", "is_dir": true, "file_size": 4096}),
+        ));
+        assert_eq!(
+            f,
+            FileInfo {
+                path: "notes".into(),
+                is_dir: true,
+                file_size: None
+            }
+        );
         let f = file_info(decode(serde_json::json!({"path": "big.txt", "file_size": "5000"})));
         assert_eq!(f.file_size, Some(5000));
     }

@@ -47,7 +47,9 @@ pub struct RestStore {
 
 impl fmt::Debug for RestStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RestStore").field("client", &self.client).finish_non_exhaustive()
+        f.debug_struct("RestStore")
+            .field("client", &self.client)
+            .finish_non_exhaustive()
     }
 }
 
@@ -55,13 +57,19 @@ impl RestStore {
     /// Prepares a store for the server at `base` (e.g. `https://host/mlflow`); no request is made
     /// until the first call. Fails only on a URL that cannot name a server.
     pub fn new(base: url::Url, options: ConnectOptions) -> Result<RestStore> {
-        Ok(RestStore { client: Client::new(base, options)?, artifact_roots: Mutex::new(HashMap::new()) })
+        Ok(RestStore {
+            client: Client::new(base, options)?,
+            artifact_roots: Mutex::new(HashMap::new()),
+        })
     }
 
     fn missing(&self, what: &str, endpoint: &str) -> ApiError {
         ApiError::new(
             ErrorCode::ServerError,
-            format!("the server at {} answered {endpoint} without {what}", self.client.shown()),
+            format!(
+                "the server at {} answered {endpoint} without {what}",
+                self.client.shown()
+            ),
         )
     }
 
@@ -109,10 +117,16 @@ fn split_batch(batch: &LogBatch) -> Vec<Value> {
     let mut tags = batch.tags.iter().peekable();
     let mut out = Vec::new();
     while metrics.peek().is_some() || params.peek().is_some() || tags.peek().is_some() {
-        let p: Vec<Value> =
-            params.by_ref().take(BATCH_MAX_PARAMS_OR_TAGS).map(|(k, v)| json!({"key": k, "value": v})).collect();
-        let t: Vec<Value> =
-            tags.by_ref().take(BATCH_MAX_PARAMS_OR_TAGS).map(|(k, v)| json!({"key": k, "value": v})).collect();
+        let p: Vec<Value> = params
+            .by_ref()
+            .take(BATCH_MAX_PARAMS_OR_TAGS)
+            .map(|(k, v)| json!({"key": k, "value": v}))
+            .collect();
+        let t: Vec<Value> = tags
+            .by_ref()
+            .take(BATCH_MAX_PARAMS_OR_TAGS)
+            .map(|(k, v)| json!({"key": k, "value": v}))
+            .collect();
         let room = BATCH_MAX_ENTITIES - p.len() - t.len();
         let m: Vec<Value> = metrics
             .by_ref()
@@ -140,7 +154,9 @@ impl Store for RestStore {
         let text = String::from_utf8_lossy(&bytes).trim().to_string();
         let plausible = !text.is_empty()
             && text.len() <= 64
-            && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '_'));
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '_'));
         if !plausible {
             return Err(ApiError::new(
                 ErrorCode::ServerError,
@@ -179,15 +195,24 @@ impl Store for RestStore {
     }
 
     async fn get_experiment(&self, experiment_id: &str) -> Result<Experiment> {
-        let resp: proto::ExperimentResponse =
-            self.client.get("experiments/get", &[("experiment_id", experiment_id.to_string())]).await?;
-        Ok(convert::experiment(resp.experiment.ok_or_else(|| self.missing("an experiment", "experiments/get"))?))
+        let resp: proto::ExperimentResponse = self
+            .client
+            .get("experiments/get", &[("experiment_id", experiment_id.to_string())])
+            .await?;
+        Ok(convert::experiment(
+            resp.experiment
+                .ok_or_else(|| self.missing("an experiment", "experiments/get"))?,
+        ))
     }
 
     async fn get_experiment_by_name(&self, name: &str) -> Result<Experiment> {
-        let resp: proto::ExperimentResponse =
-            self.client.get("experiments/get-by-name", &[("experiment_name", name.to_string())]).await?;
-        Ok(convert::experiment(resp.experiment.ok_or_else(|| self.missing("an experiment", "experiments/get-by-name"))?))
+        let resp: proto::ExperimentResponse = self
+            .client
+            .get("experiments/get-by-name", &[("experiment_name", name.to_string())])
+            .await?;
+        Ok(convert::experiment(resp.experiment.ok_or_else(|| {
+            self.missing("an experiment", "experiments/get-by-name")
+        })?))
     }
 
     async fn create_experiment(&self, req: &CreateExperiment) -> Result<String> {
@@ -197,7 +222,9 @@ impl Store for RestStore {
             "tags": tag_list(&req.tags),
         }));
         let resp: proto::CreateExperimentResponse = self.client.post("experiments/create", &body).await?;
-        Ok(resp.experiment_id.ok_or_else(|| self.missing("an experiment id", "experiments/create"))?)
+        Ok(resp
+            .experiment_id
+            .ok_or_else(|| self.missing("an experiment id", "experiments/create"))?)
     }
 
     async fn rename_experiment(&self, experiment_id: &str, new_name: &str) -> Result<()> {
@@ -207,12 +234,18 @@ impl Store for RestStore {
     }
 
     async fn delete_experiment(&self, experiment_id: &str) -> Result<()> {
-        let _: proto::Empty = self.client.post("experiments/delete", &json!({"experiment_id": experiment_id})).await?;
+        let _: proto::Empty = self
+            .client
+            .post("experiments/delete", &json!({"experiment_id": experiment_id}))
+            .await?;
         Ok(())
     }
 
     async fn restore_experiment(&self, experiment_id: &str) -> Result<()> {
-        let _: proto::Empty = self.client.post("experiments/restore", &json!({"experiment_id": experiment_id})).await?;
+        let _: proto::Empty = self
+            .client
+            .post("experiments/restore", &json!({"experiment_id": experiment_id}))
+            .await?;
         Ok(())
     }
 
@@ -280,7 +313,11 @@ impl Store for RestStore {
         if let Some(parent) = req.parent_run_id.as_deref().filter(|p| !p.is_empty()) {
             tags.insert(tag::PARENT_RUN_ID.to_string(), parent.to_string());
         }
-        let user = req.user_id.clone().filter(|u| !u.is_empty()).or_else(|| tags.get(tag::USER).cloned());
+        let user = req
+            .user_id
+            .clone()
+            .filter(|u| !u.is_empty())
+            .or_else(|| tags.get(tag::USER).cloned());
         if let Some(u) = &user {
             tags.entry(tag::USER.to_string()).or_insert_with(|| u.clone());
         }
@@ -312,7 +349,9 @@ impl Store for RestStore {
             "run_name": non_empty(&req.run_name),
         }));
         let resp: proto::UpdateRunResponse = self.client.post("runs/update", &body).await?;
-        let info = resp.run_info.ok_or_else(|| self.missing("the run's info", "runs/update"))?;
+        let info = resp
+            .run_info
+            .ok_or_else(|| self.missing("the run's info", "runs/update"))?;
         Ok(convert::run_info(info, None))
     }
 
@@ -325,7 +364,10 @@ impl Store for RestStore {
     }
 
     async fn delete_tag(&self, run_id: &str, key: &str) -> Result<()> {
-        let _: proto::Empty = self.client.post("runs/delete-tag", &json!({"run_id": run_id, "key": key})).await?;
+        let _: proto::Empty = self
+            .client
+            .post("runs/delete-tag", &json!({"run_id": run_id, "key": key}))
+            .await?;
         Ok(())
     }
 
@@ -360,7 +402,11 @@ impl Store for RestStore {
         if let Some(f) = non_empty(&req.filter) {
             query.push(("filter", f.to_string()));
         }
-        let limit = req.page.max_results.unwrap_or(MODELS_PAGE_DEFAULT).clamp(1, MODELS_PAGE_LIMIT);
+        let limit = req
+            .page
+            .max_results
+            .unwrap_or(MODELS_PAGE_DEFAULT)
+            .clamp(1, MODELS_PAGE_LIMIT);
         query.push(("max_results", limit.to_string()));
         query.extend(req.order_by.iter().map(|o| ("order_by", o.clone())));
         if let Some(t) = req.page.page_token.as_deref().filter(|t| !t.is_empty()) {
@@ -368,15 +414,23 @@ impl Store for RestStore {
         }
         let resp: proto::SearchRegisteredModelsResponse = self.client.get("registered-models/search", &query).await?;
         Ok(Page {
-            items: resp.registered_models.into_iter().map(convert::registered_model).collect::<Result<_, _>>()?,
+            items: resp
+                .registered_models
+                .into_iter()
+                .map(convert::registered_model)
+                .collect::<Result<_, _>>()?,
             next_page_token: resp.next_page_token.filter(|t| !t.is_empty()),
         })
     }
 
     async fn get_registered_model(&self, name: &str) -> Result<RegisteredModel> {
-        let resp: proto::RegisteredModelResponse =
-            self.client.get("registered-models/get", &[("name", name.to_string())]).await?;
-        let model = resp.registered_model.ok_or_else(|| self.missing("a registered model", "registered-models/get"))?;
+        let resp: proto::RegisteredModelResponse = self
+            .client
+            .get("registered-models/get", &[("name", name.to_string())])
+            .await?;
+        let model = resp
+            .registered_model
+            .ok_or_else(|| self.missing("a registered model", "registered-models/get"))?;
         Ok(convert::registered_model(model)?)
     }
 
@@ -417,7 +471,9 @@ impl Store for RestStore {
     async fn get_model_version(&self, name: &str, version: i64) -> Result<ModelVersion> {
         let query = [("name", name.to_string()), ("version", version.to_string())];
         let resp: proto::ModelVersionResponse = self.client.get("model-versions/get", &query).await?;
-        let v = resp.model_version.ok_or_else(|| self.missing("a model version", "model-versions/get"))?;
+        let v = resp
+            .model_version
+            .ok_or_else(|| self.missing("a model version", "model-versions/get"))?;
         Ok(convert::model_version(v)?)
     }
 
@@ -426,22 +482,35 @@ impl Store for RestStore {
         // MLflow answers an unknown alias with INVALID_PARAMETER_VALUE ("... alias x not found.").
         let resp: proto::ModelVersionResponse = match self.client.get("registered-models/alias", &query).await {
             Err(TrackingError::Api(e)) if e.code == ErrorCode::InvalidArgument && e.message.contains("not found") => {
-                return Err(ApiError { code: ErrorCode::NotFound, ..e }.into())
+                return Err(ApiError {
+                    code: ErrorCode::NotFound,
+                    ..e
+                }
+                .into())
             }
             other => other?,
         };
-        let v = resp.model_version.ok_or_else(|| self.missing("a model version", "registered-models/alias"))?;
+        let v = resp
+            .model_version
+            .ok_or_else(|| self.missing("a model version", "registered-models/alias"))?;
         Ok(convert::model_version(v)?)
     }
 
-    async fn create_registered_model(&self, name: &str, description: Option<&str>, tags: &Tags) -> Result<RegisteredModel> {
+    async fn create_registered_model(
+        &self,
+        name: &str,
+        description: Option<&str>,
+        tags: &Tags,
+    ) -> Result<RegisteredModel> {
         let body = compact(json!({
             "name": name,
             "description": description.filter(|d| !d.is_empty()),
             "tags": tag_list(tags),
         }));
         let resp: proto::RegisteredModelResponse = self.client.post("registered-models/create", &body).await?;
-        let model = resp.registered_model.ok_or_else(|| self.missing("a registered model", "registered-models/create"))?;
+        let model = resp
+            .registered_model
+            .ok_or_else(|| self.missing("a registered model", "registered-models/create"))?;
         Ok(convert::registered_model(model)?)
     }
 
@@ -454,7 +523,9 @@ impl Store for RestStore {
             "tags": tag_list(&req.tags),
         }));
         let resp: proto::ModelVersionResponse = self.client.post("model-versions/create", &body).await?;
-        let v = resp.model_version.ok_or_else(|| self.missing("a model version", "model-versions/create"))?;
+        let v = resp
+            .model_version
+            .ok_or_else(|| self.missing("a model version", "model-versions/create"))?;
         Ok(convert::model_version(v)?)
     }
 
@@ -473,7 +544,9 @@ impl Store for RestStore {
             "archive_existing_versions": req.archive_existing_versions,
         });
         let resp: proto::ModelVersionResponse = self.client.post("model-versions/transition-stage", &body).await?;
-        let v = resp.model_version.ok_or_else(|| self.missing("a model version", "model-versions/transition-stage"))?;
+        let v = resp
+            .model_version
+            .ok_or_else(|| self.missing("a model version", "model-versions/transition-stage"))?;
         Ok(convert::model_version(v)?)
     }
 
@@ -486,19 +559,28 @@ impl Store for RestStore {
 
     async fn delete_alias(&self, name: &str, alias: &str) -> Result<()> {
         let body = json!({"name": name, "alias": alias});
-        let _: proto::Empty = self.client.with_body(Method::DELETE, "registered-models/alias", &body).await?;
+        let _: proto::Empty = self
+            .client
+            .with_body(Method::DELETE, "registered-models/alias", &body)
+            .await?;
         Ok(())
     }
 
     async fn update_registered_model(&self, name: &str, description: &str) -> Result<()> {
         let body = json!({"name": name, "description": description});
-        let _: proto::Empty = self.client.with_body(Method::PATCH, "registered-models/update", &body).await?;
+        let _: proto::Empty = self
+            .client
+            .with_body(Method::PATCH, "registered-models/update", &body)
+            .await?;
         Ok(())
     }
 
     async fn update_model_version(&self, name: &str, version: i64, description: &str) -> Result<()> {
         let body = json!({"name": name, "version": version.to_string(), "description": description});
-        let _: proto::Empty = self.client.with_body(Method::PATCH, "model-versions/update", &body).await?;
+        let _: proto::Empty = self
+            .client
+            .with_body(Method::PATCH, "model-versions/update", &body)
+            .await?;
         Ok(())
     }
 
@@ -510,7 +592,10 @@ impl Store for RestStore {
 
     async fn delete_registered_model_tag(&self, name: &str, key: &str) -> Result<()> {
         let body = json!({"name": name, "key": key});
-        let _: proto::Empty = self.client.with_body(Method::DELETE, "registered-models/delete-tag", &body).await?;
+        let _: proto::Empty = self
+            .client
+            .with_body(Method::DELETE, "registered-models/delete-tag", &body)
+            .await?;
         Ok(())
     }
 
@@ -522,7 +607,10 @@ impl Store for RestStore {
 
     async fn delete_model_version_tag(&self, name: &str, version: i64, key: &str) -> Result<()> {
         let body = json!({"name": name, "version": version.to_string(), "key": key});
-        let _: proto::Empty = self.client.with_body(Method::DELETE, "model-versions/delete-tag", &body).await?;
+        let _: proto::Empty = self
+            .client
+            .with_body(Method::DELETE, "model-versions/delete-tag", &body)
+            .await?;
         Ok(())
     }
 }

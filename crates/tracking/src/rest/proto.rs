@@ -20,7 +20,11 @@ pub(crate) mod int {
             Value::Null => Ok(None),
             Value::Number(n) => n
                 .as_i64()
-                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18).map(|f| f as i64))
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18)
+                        .map(|f| f as i64)
+                })
                 .map(Some)
                 .ok_or_else(|| D::Error::custom(format!("{n} is not a whole number"))),
             Value::String(s) if s.trim().is_empty() => Ok(None),
@@ -28,7 +32,12 @@ pub(crate) mod int {
                 let t = s.trim();
                 t.parse::<i64>()
                     .ok()
-                    .or_else(|| t.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18).map(|f| f as i64))
+                    .or_else(|| {
+                        t.parse::<f64>()
+                            .ok()
+                            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18)
+                            .map(|f| f as i64)
+                    })
                     .map(Some)
                     .ok_or_else(|| D::Error::custom(format!("{s:?} is not a whole number")))
             }
@@ -360,11 +369,15 @@ mod tests {
     #[test]
     fn metric_values_are_parsed_exactly() {
         // MLflow's answer for 1/11, which serde_json's default parser reads one ulp off.
-        let json = br#"{"metrics": [{"key": "a\"1.5", "value": 0.09090909090909091, "timestamp": 1795526702261, "step": 10},
+        let json =
+            br#"{"metrics": [{"key": "a\"1.5", "value": 0.09090909090909091, "timestamp": 1795526702261, "step": 10},
                                     {"key": "b", "value": 1.7976931348623157e+308, "timestamp": 2, "step": -3}]}"#;
         let quoted = quote_fractional_numbers(json);
         let text = String::from_utf8(quoted.clone()).unwrap();
-        assert!(text.contains(r#""key": "a\"1.5""#) && text.contains(r#""timestamp": 1795526702261"#), "{text}");
+        assert!(
+            text.contains(r#""key": "a\"1.5""#) && text.contains(r#""timestamp": 1795526702261"#),
+            "{text}"
+        );
         let mut v: serde_json::Value = serde_json::from_slice(&quoted).unwrap();
         strip_nulls(&mut v);
         let h: MetricHistoryResponse = serde_json::from_value(v).unwrap();
@@ -372,7 +385,10 @@ mod tests {
         assert_eq!(h.metrics[0].value.get().to_string(), "0.09090909090909091");
         assert_eq!(h.metrics[1].value.get(), f64::MAX);
         assert_eq!(h.metrics[1].step, Some(-3));
-        assert_eq!(quote_fractional_numbers(b"[1,-2.5e3,\"x\"]"), b"[1,\"-2.5e3\",\"x\"]".to_vec());
+        assert_eq!(
+            quote_fractional_numbers(b"[1,-2.5e3,\"x\"]"),
+            b"[1,\"-2.5e3\",\"x\"]".to_vec()
+        );
     }
 
     #[test]

@@ -22,7 +22,10 @@ struct Seen {
 
 impl Seen {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     fn path(&self) -> &str {
@@ -31,7 +34,10 @@ impl Seen {
 
     fn query(&self, key: &str) -> Vec<String> {
         let url = url::Url::parse(&format!("http://x{}", self.target)).unwrap();
-        url.query_pairs().filter(|(k, _)| k == key).map(|(_, v)| v.to_string()).collect()
+        url.query_pairs()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.to_string())
+            .collect()
     }
 
     fn json(&self) -> Value {
@@ -52,7 +58,12 @@ impl Reply {
     }
 
     fn raw(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
-        Reply { status, headers: vec![("Content-Type", content_type.to_string())], body: body.into(), delay: Duration::ZERO }
+        Reply {
+            status,
+            headers: vec![("Content-Type", content_type.to_string())],
+            body: body.into(),
+            delay: Duration::ZERO,
+        }
     }
 
     fn header(mut self, name: &'static str, value: &str) -> Self {
@@ -104,7 +115,9 @@ async fn serve(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) 
                 let head_end = loop {
                     if buf.first() == Some(&0x16) {
                         // A TLS ClientHello: answer as plain HTTP servers do.
-                        let _ = sock.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await;
+                        let _ = sock
+                            .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                            .await;
                         return;
                     }
                     if let Some(i) = find(&buf, b"\r\n\r\n") {
@@ -135,7 +148,12 @@ async fn serve(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) 
                         Ok(n) => buf.extend_from_slice(&chunk[..n]),
                     }
                 }
-                let request = Seen { method, target, headers, body: buf[head_end..head_end + length].to_vec() };
+                let request = Seen {
+                    method,
+                    target,
+                    headers,
+                    body: buf[head_end..head_end + length].to_vec(),
+                };
                 let number = {
                     let mut log = log.lock().unwrap();
                     log.push(request.clone());
@@ -143,7 +161,11 @@ async fn serve(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) 
                 };
                 let reply = handler(&request, number);
                 tokio::time::sleep(reply.delay).await;
-                let mut out = format!("HTTP/1.1 {} Answer\r\nContent-Length: {}\r\nConnection: close\r\n", reply.status, reply.body.len());
+                let mut out = format!(
+                    "HTTP/1.1 {} Answer\r\nContent-Length: {}\r\nConnection: close\r\n",
+                    reply.status,
+                    reply.body.len()
+                );
                 for (k, v) in &reply.headers {
                     out.push_str(&format!("{k}: {v}\r\n"));
                 }
@@ -155,7 +177,10 @@ async fn serve(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) 
             });
         }
     });
-    TestServer { url: url::Url::parse(&format!("http://{addr}/")).unwrap(), seen }
+    TestServer {
+        url: url::Url::parse(&format!("http://{addr}/")).unwrap(),
+        seen,
+    }
 }
 
 fn quick() -> ConnectOptions {
@@ -184,18 +209,38 @@ async fn http_failures_map_to_specific_error_codes() {
         let id = req.query("run_id").pop().unwrap_or_default();
         match id.as_str() {
             "unauth" => Reply::raw(401, "text/plain", "You are not authenticated.").header("WWW-Authenticate", "Basic"),
-            "forbidden" => Reply::json(403, json!({"error_code": "PERMISSION_DENIED", "message": "Permission denied"})),
+            "forbidden" => Reply::json(
+                403,
+                json!({"error_code": "PERMISSION_DENIED", "message": "Permission denied"}),
+            ),
             "missing" => Reply::json(
                 404,
                 json!({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "Run with id=missing not found"}),
             ),
-            "bad" => Reply::json(400, json!({"error_code": "INVALID_PARAMETER_VALUE", "message": "Invalid run id"})),
-            "exists" => Reply::json(400, json!({"error_code": "RESOURCE_ALREADY_EXISTS", "message": "already there"})),
-            "disabled" => Reply::json(500, json!({"error_code": "FEATURE_DISABLED", "message": "registry is off"})),
+            "bad" => Reply::json(
+                400,
+                json!({"error_code": "INVALID_PARAMETER_VALUE", "message": "Invalid run id"}),
+            ),
+            "exists" => Reply::json(
+                400,
+                json!({"error_code": "RESOURCE_ALREADY_EXISTS", "message": "already there"}),
+            ),
+            "disabled" => Reply::json(
+                500,
+                json!({"error_code": "FEATURE_DISABLED", "message": "registry is off"}),
+            ),
             "crash" => Reply::raw(500, "text/plain", "Internal Server Error"),
             "gateway" => Reply::raw(502, "text/html", "<html><body>Bad Gateway</body></html>"),
-            "html" => Reply::raw(200, "text/html; charset=utf-8", "<!doctype html><html><title>Grafana</title></html>"),
-            "html404" => Reply::raw(404, "text/html", "<!doctype html>\n<html lang=en><title>404 Not Found</title>"),
+            "html" => Reply::raw(
+                200,
+                "text/html; charset=utf-8",
+                "<!doctype html><html><title>Grafana</title></html>",
+            ),
+            "html404" => Reply::raw(
+                404,
+                "text/html",
+                "<!doctype html>\n<html lang=en><title>404 Not Found</title>",
+            ),
             "garbage" => Reply::raw(200, "text/plain", "hello"),
             "shape" => Reply::json(200, json!({"run": {"info": {"start_time": "yesterday"}}})),
             "empty" => Reply::json(200, json!({})),
@@ -204,7 +249,10 @@ async fn http_failures_map_to_specific_error_codes() {
         }
     })
     .await;
-    let store = server.store(ConnectOptions { timeout: Duration::from_millis(500), ..quick() });
+    let store = server.store(ConnectOptions {
+        timeout: Duration::from_millis(500),
+        ..quick()
+    });
     let shown = store.uri();
     let cases = [
         ("unauth", ErrorCode::Unauthenticated, "rejected"),
@@ -214,8 +262,16 @@ async fn http_failures_map_to_specific_error_codes() {
         ("exists", ErrorCode::AlreadyExists, "already there"),
         ("disabled", ErrorCode::FeatureDisabled, "registry is off"),
         ("crash", ErrorCode::ServerError, "failed (HTTP 500)"),
-        ("gateway", ErrorCode::ServerError, "answered with HTML, not MLflow's JSON: is this an MLflow tracking server?"),
-        ("html", ErrorCode::ServerError, "answered with HTML, not MLflow's JSON: is this an MLflow tracking server?"),
+        (
+            "gateway",
+            ErrorCode::ServerError,
+            "answered with HTML, not MLflow's JSON: is this an MLflow tracking server?",
+        ),
+        (
+            "html",
+            ErrorCode::ServerError,
+            "answered with HTML, not MLflow's JSON: is this an MLflow tracking server?",
+        ),
         ("html404", ErrorCode::ServerError, "answered with HTML"),
         ("garbage", ErrorCode::ServerError, "not MLflow's JSON"),
         ("shape", ErrorCode::ServerError, "does not understand"),
@@ -227,7 +283,10 @@ async fn http_failures_map_to_specific_error_codes() {
         assert_eq!(err.code, code, "{id}: {err}");
         assert!(err.message.contains(text), "{id}: {err}");
         if code != ErrorCode::NotFound && code != ErrorCode::InvalidArgument && code != ErrorCode::AlreadyExists {
-            assert!(err.message.contains(&shown) || err.message.contains(text), "{id} names the server: {err}");
+            assert!(
+                err.message.contains(&shown) || err.message.contains(text),
+                "{id} names the server: {err}"
+            );
         }
     }
     let ok = store.get_run("fine").await.unwrap();
@@ -238,22 +297,44 @@ async fn http_failures_map_to_specific_error_codes() {
 
 #[tokio::test]
 async fn transient_failures_are_retried_with_exponential_backoff() {
-    let server = serve(|_, n| if n <= 2 { Reply::raw(503, "text/plain", "busy") } else { Reply::json(200, json!({"experiments": []})) }).await;
-    let store = server.store(ConnectOptions { max_retries: 3, initial_backoff: Duration::from_millis(100), ..quick() });
+    let server = serve(|_, n| {
+        if n <= 2 {
+            Reply::raw(503, "text/plain", "busy")
+        } else {
+            Reply::json(200, json!({"experiments": []}))
+        }
+    })
+    .await;
+    let store = server.store(ConnectOptions {
+        max_retries: 3,
+        initial_backoff: Duration::from_millis(100),
+        ..quick()
+    });
     let started = Instant::now();
     store.search_experiments(&SearchExperiments::default()).await.unwrap();
     let waited = started.elapsed();
     assert_eq!(server.requests().len(), 3);
     // MLflow reads a missing max_results as 0 and refuses it.
     assert_eq!(server.requests()[0].json()["max_results"], 1000);
-    assert!(waited >= Duration::from_millis(300), "100 ms then 200 ms, waited {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(300),
+        "100 ms then 200 ms, waited {waited:?}"
+    );
     assert!(waited < Duration::from_secs(3), "{waited:?}");
 
     // Retries are bounded.
     let server = serve(|_, _| Reply::raw(502, "text/plain", "bad gateway")).await;
-    let store = server.store(ConnectOptions { max_retries: 2, initial_backoff: Duration::from_millis(1), ..quick() });
+    let store = server.store(ConnectOptions {
+        max_retries: 2,
+        initial_backoff: Duration::from_millis(1),
+        ..quick()
+    });
     let err = api_err(store.get_run("r").await);
-    assert_eq!((err.code, server.requests().len()), (ErrorCode::ServerError, 3), "{err}");
+    assert_eq!(
+        (err.code, server.requests().len()),
+        (ErrorCode::ServerError, 3),
+        "{err}"
+    );
     assert!(err.message.contains("bad gateway"), "{err}");
 }
 
@@ -261,33 +342,63 @@ async fn transient_failures_are_retried_with_exponential_backoff() {
 async fn retry_after_is_honoured_when_small_and_ends_retries_when_long() {
     let server = serve(|_, n| {
         if n == 1 {
-            Reply::json(429, json!({"error_code": "REQUEST_LIMIT_EXCEEDED", "message": "slow down"})).header("Retry-After", "1")
+            Reply::json(
+                429,
+                json!({"error_code": "REQUEST_LIMIT_EXCEEDED", "message": "slow down"}),
+            )
+            .header("Retry-After", "1")
         } else {
             Reply::json(200, json!({"experiments": []}))
         }
     })
     .await;
-    let store = server.store(ConnectOptions { max_retries: 3, initial_backoff: Duration::from_millis(1), ..quick() });
+    let store = server.store(ConnectOptions {
+        max_retries: 3,
+        initial_backoff: Duration::from_millis(1),
+        ..quick()
+    });
     let started = Instant::now();
     store.search_experiments(&SearchExperiments::default()).await.unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(950), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(server.requests().len(), 2);
 
     let server = serve(|_, _| Reply::raw(429, "text/plain", "later").header("Retry-After", "120")).await;
-    let store = server.store(ConnectOptions { max_retries: 3, initial_backoff: Duration::from_millis(1), ..quick() });
+    let store = server.store(ConnectOptions {
+        max_retries: 3,
+        initial_backoff: Duration::from_millis(1),
+        ..quick()
+    });
     let started = Instant::now();
     let err = api_err(store.search_experiments(&SearchExperiments::default()).await);
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!((err.code, server.requests().len()), (ErrorCode::ServerError, 1));
-    assert!(err.message.contains("rate-limiting") && err.message.contains("120 s"), "{err}");
+    assert!(
+        err.message.contains("rate-limiting") && err.message.contains("120 s"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn writes_are_not_repeated_after_the_server_may_have_acted() {
     // A 500 on a create may have created the run: not repeated.
     let server = serve(|_, _| Reply::json(500, json!({"error_code": "INTERNAL_ERROR", "message": "db hiccup"}))).await;
-    let store = server.store(ConnectOptions { max_retries: 3, initial_backoff: Duration::from_millis(1), ..quick() });
-    let err = api_err(store.create_run(&CreateRun { experiment_id: "1".into(), ..Default::default() }).await);
+    let store = server.store(ConnectOptions {
+        max_retries: 3,
+        initial_backoff: Duration::from_millis(1),
+        ..quick()
+    });
+    let err = api_err(
+        store
+            .create_run(&CreateRun {
+                experiment_id: "1".into(),
+                ..Default::default()
+            })
+            .await,
+    );
     assert_eq!((err.code, server.requests().len()), (ErrorCode::ServerError, 1));
     assert!(err.message.contains("failed (HTTP 500): db hiccup"), "{err}");
     // A 503 means it did not: repeated.
@@ -296,12 +407,26 @@ async fn writes_are_not_repeated_after_the_server_may_have_acted() {
         _ => Reply::json(200, run_json("new", "mlflow-artifacts:/1/new/artifacts")),
     })
     .await;
-    let store = server.store(ConnectOptions { max_retries: 3, initial_backoff: Duration::from_millis(1), ..quick() });
-    let info = store.create_run(&CreateRun { experiment_id: "1".into(), ..Default::default() }).await.unwrap();
+    let store = server.store(ConnectOptions {
+        max_retries: 3,
+        initial_backoff: Duration::from_millis(1),
+        ..quick()
+    });
+    let info = store
+        .create_run(&CreateRun {
+            experiment_id: "1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!((info.run_id.as_str(), server.requests().len()), ("new", 2));
     // A lasting cause is not retried even on a read.
     let server = serve(|_, _| Reply::json(500, json!({"error_code": "FEATURE_DISABLED", "message": "off"}))).await;
-    let store = server.store(ConnectOptions { max_retries: 3, initial_backoff: Duration::from_millis(1), ..quick() });
+    let store = server.store(ConnectOptions {
+        max_retries: 3,
+        initial_backoff: Duration::from_millis(1),
+        ..quick()
+    });
     let err = api_err(store.get_registered_model("m").await);
     assert_eq!((err.code, server.requests().len()), (ErrorCode::FeatureDisabled, 1));
 }
@@ -315,7 +440,10 @@ async fn unreachable_servers_say_why() {
     let store = RestStore::new(url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap(), quick()).unwrap();
     let err = api_err(store.version().await);
     assert_eq!(err.code, ErrorCode::Unreachable, "{err}");
-    assert!(err.message.contains("connection refused") && err.message.contains(&format!(":{port}")), "{err}");
+    assert!(
+        err.message.contains("connection refused") && err.message.contains(&format!(":{port}")),
+        "{err}"
+    );
 
     // HTTPS spoken to a plain HTTP server fails in the TLS handshake.
     let server = serve(|_, _| Reply::raw(200, "text/plain", "3.17.2")).await;
@@ -331,7 +459,11 @@ async fn unreachable_servers_say_why() {
     let err = api_err(store.version().await);
     assert!(matches!(err.code, ErrorCode::Unreachable | ErrorCode::Timeout), "{err}");
     if err.code == ErrorCode::Unreachable {
-        assert!(err.message.contains("cannot resolve the host name \"runlens-test.invalid\""), "{err}");
+        assert!(
+            err.message
+                .contains("cannot resolve the host name \"runlens-test.invalid\""),
+            "{err}"
+        );
     }
 }
 
@@ -343,18 +475,27 @@ async fn credentials_are_sent_but_never_shown() {
     })
     .await;
     let basic = ConnectOptions {
-        auth: Auth::Basic { username: "ann".into(), password: crate::Secret::new("hunter2") },
+        auth: Auth::Basic {
+            username: "ann".into(),
+            password: crate::Secret::new("hunter2"),
+        },
         ..quick()
     };
     let store = server.store(basic);
     assert_eq!(store.version().await.unwrap().as_deref(), Some("3.17.2"));
     assert!(!format!("{store:?}").contains("hunter2"));
 
-    let bearer = ConnectOptions { auth: Auth::Bearer(crate::Secret::new("tok-s3cret")), ..quick() };
+    let bearer = ConnectOptions {
+        auth: Auth::Bearer(crate::Secret::new("tok-s3cret")),
+        ..quick()
+    };
     assert_eq!(server.store(bearer).version().await.unwrap().as_deref(), Some("3.17.2"));
 
     let wrong = ConnectOptions {
-        auth: Auth::Basic { username: "ann".into(), password: crate::Secret::new("wrong-pw") },
+        auth: Auth::Basic {
+            username: "ann".into(),
+            password: crate::Secret::new("wrong-pw"),
+        },
         ..quick()
     };
     let err = api_err(server.store(wrong).version().await);
@@ -370,7 +511,11 @@ async fn credentials_are_sent_but_never_shown() {
     with_user.set_password(Some("hunter2")).unwrap();
     let store = RestStore::new(with_user, quick()).unwrap();
     assert_eq!(store.version().await.unwrap().as_deref(), Some("3.17.2"));
-    assert!(!store.uri().contains("hunter2") && !store.uri().contains("ann@"), "{}", store.uri());
+    assert!(
+        !store.uri().contains("hunter2") && !store.uri().contains("ann@"),
+        "{}",
+        store.uri()
+    );
     assert!(!format!("{store:?}").contains("hunter2"));
 }
 
@@ -412,7 +557,10 @@ async fn paths_prefix_and_paging_pass_through() {
         experiment_ids: vec!["1".into()],
         filter: Some("metrics.loss < 1".into()),
         order_by: vec!["metrics.`loss` DESC".into()],
-        page: PageRequest { max_results: Some(60_000), page_token: None },
+        page: PageRequest {
+            max_results: Some(60_000),
+            page_token: None,
+        },
         ..Default::default()
     };
     let page = store.search_runs(&req).await.unwrap();
@@ -422,8 +570,20 @@ async fn paths_prefix_and_paging_pass_through() {
     assert_eq!(sent["run_view_type"], "ACTIVE_ONLY");
     assert_eq!(sent["order_by"], json!(["metrics.`loss` DESC"]));
     assert!(sent.get("page_token").is_none(), "no nulls are sent: {sent}");
-    let next = store.search_runs(&SearchRuns { page: PageRequest { max_results: Some(5), page_token: page.next_page_token }, ..req }).await.unwrap();
-    assert_eq!((next.items[0].info.run_id.as_str(), next.next_page_token), ("rtok2", None));
+    let next = store
+        .search_runs(&SearchRuns {
+            page: PageRequest {
+                max_results: Some(5),
+                page_token: page.next_page_token,
+            },
+            ..req
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (next.items[0].info.run_id.as_str(), next.next_page_token),
+        ("rtok2", None)
+    );
 
     let history = store.metric_history("r", "loss").await.unwrap();
     assert_eq!(history.iter().map(|m| m.step).collect::<Vec<_>>(), [0, 1]);
@@ -433,19 +593,37 @@ async fn paths_prefix_and_paging_pass_through() {
         .search_registered_models(&SearchModels {
             filter: Some("name LIKE 'c%'".into()),
             order_by: vec!["name ASC".into()],
-            page: PageRequest { max_results: Some(5000), page_token: Some("m1".into()) },
+            page: PageRequest {
+                max_results: Some(5000),
+                page_token: Some("m1".into()),
+            },
         })
         .await
         .unwrap();
     assert_eq!(models.next_page_token.as_deref(), Some("m2"));
-    let r = server.requests().into_iter().find(|r| r.path().ends_with("registered-models/search")).unwrap();
-    assert_eq!((r.query("max_results"), r.query("page_token")), (vec!["1000".to_string()], vec!["m1".to_string()]));
+    let r = server
+        .requests()
+        .into_iter()
+        .find(|r| r.path().ends_with("registered-models/search"))
+        .unwrap();
+    assert_eq!(
+        (r.query("max_results"), r.query("page_token")),
+        (vec!["1000".to_string()], vec!["m1".to_string()])
+    );
 
     let versions = store.model_versions("it's").await.unwrap();
     assert_eq!(versions.iter().map(|v| v.version).collect::<Vec<_>>(), [3, 1]);
     assert_eq!(versions[0].aliases, ["a", "b"]);
-    assert_eq!(versions[1].aliases, ["c"], "aliases come from the model's alias map too");
-    let r = server.requests().into_iter().find(|r| r.path().ends_with("model-versions/search")).unwrap();
+    assert_eq!(
+        versions[1].aliases,
+        ["c"],
+        "aliases come from the model's alias map too"
+    );
+    let r = server
+        .requests()
+        .into_iter()
+        .find(|r| r.path().ends_with("model-versions/search"))
+        .unwrap();
     assert_eq!(r.query("filter"), ["name LIKE 'it_s'"]);
 }
 
@@ -480,12 +658,21 @@ async fn artifacts_go_through_the_proxy_and_stop_at_max_bytes() {
         _ => Reply::json(404, json!({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": format!("No such artifact: {}", req.target)})),
     })
     .await;
-    let store = server.store(ConnectOptions { max_retries: 2, ..quick() });
+    let store = server.store(ConnectOptions {
+        max_retries: 2,
+        ..quick()
+    });
 
     let cut = store.read_artifact("r", "big.bin", 1000).await.unwrap();
-    assert_eq!((cut.bytes.len(), cut.truncated, cut.total_size), (1000, true, Some(200_000)));
+    assert_eq!(
+        (cut.bytes.len(), cut.truncated, cut.total_size),
+        (1000, true, Some(200_000))
+    );
     let whole = store.read_artifact("r", "big.bin", 1 << 20).await.unwrap();
-    assert_eq!((whole.bytes.len(), whole.truncated, whole.total_size), (200_000, false, Some(200_000)));
+    assert_eq!(
+        (whole.bytes.len(), whole.truncated, whole.total_size),
+        (200_000, false, Some(200_000))
+    );
     let exact = store.read_artifact("r", "big.bin", 200_000).await.unwrap();
     assert!(!exact.truncated);
     let encoded = store.read_artifact("r", "dir a/né.txt", 100).await.unwrap();
@@ -498,8 +685,22 @@ async fn artifacts_go_through_the_proxy_and_stop_at_max_bytes() {
     assert_eq!(missing.code, ErrorCode::NotFound);
 
     let listed = store.list_artifacts("r", None).await.unwrap();
-    assert_eq!(listed[0], FileInfo { path: "big.bin".into(), is_dir: false, file_size: Some(200_000) });
-    assert_eq!(listed[1], FileInfo { path: "notes".into(), is_dir: true, file_size: None });
+    assert_eq!(
+        listed[0],
+        FileInfo {
+            path: "big.bin".into(),
+            is_dir: false,
+            file_size: Some(200_000)
+        }
+    );
+    assert_eq!(
+        listed[1],
+        FileInfo {
+            path: "notes".into(),
+            is_dir: true,
+            file_size: None
+        }
+    );
 
     store.write_artifact("r", "out/t.json", b"{\"a\":1}").await.unwrap();
     assert_eq!(uploads.load(Ordering::SeqCst), 7);
@@ -509,9 +710,21 @@ async fn artifacts_go_through_the_proxy_and_stop_at_max_bytes() {
     // Unsafe paths are refused before any request.
     let before = server.requests().len();
     for bad in ["../etc/passwd", "/etc/passwd", "a\\b", "notes/../../x"] {
-        assert_eq!(api_err(store.read_artifact("r", bad, 10).await).code, ErrorCode::InvalidArgument, "{bad}");
-        assert_eq!(api_err(store.write_artifact("r", bad, b"x").await).code, ErrorCode::InvalidArgument, "{bad}");
-        assert_eq!(api_err(store.list_artifacts("r", Some(bad)).await).code, ErrorCode::InvalidArgument, "{bad}");
+        assert_eq!(
+            api_err(store.read_artifact("r", bad, 10).await).code,
+            ErrorCode::InvalidArgument,
+            "{bad}"
+        );
+        assert_eq!(
+            api_err(store.write_artifact("r", bad, b"x").await).code,
+            ErrorCode::InvalidArgument,
+            "{bad}"
+        );
+        assert_eq!(
+            api_err(store.list_artifacts("r", Some(bad)).await).code,
+            ErrorCode::InvalidArgument,
+            "{bad}"
+        );
     }
     assert_eq!(server.requests().len(), before);
 }
@@ -524,10 +737,14 @@ async fn writes_send_what_mlflow_expects() {
             run["run"]["info"]["status"] = json!("RUNNING");
             Reply::json(200, run)
         }
-        "/api/2.0/mlflow/runs/update" => Reply::json(200, json!({"run_info": {"run_id": "r", "status": "FAILED", "end_time": 5}})),
-        "/api/2.0/mlflow/model-versions/transition-stage" => {
-            Reply::json(200, json!({"model_version": {"name": "m", "version": "2", "current_stage": "Production"}}))
-        }
+        "/api/2.0/mlflow/runs/update" => Reply::json(
+            200,
+            json!({"run_info": {"run_id": "r", "status": "FAILED", "end_time": 5}}),
+        ),
+        "/api/2.0/mlflow/model-versions/transition-stage" => Reply::json(
+            200,
+            json!({"model_version": {"name": "m", "version": "2", "current_stage": "Production"}}),
+        ),
         _ => Reply::json(200, json!({})),
     })
     .await;
@@ -535,16 +752,32 @@ async fn writes_send_what_mlflow_expects() {
 
     // Batches are split within MLflow's limits; non-finite values use MLflow's spelling.
     let batch = LogBatch {
-        metrics: (0..1500).map(|i| Metric { key: "m".into(), value: MetricValue(if i == 0 { f64::NAN } else { 1.0 }), timestamp: i, step: i }).collect(),
+        metrics: (0..1500)
+            .map(|i| Metric {
+                key: "m".into(),
+                value: MetricValue(if i == 0 { f64::NAN } else { 1.0 }),
+                timestamp: i,
+                step: i,
+            })
+            .collect(),
         params: (0..150).map(|i| (format!("p{i}"), "v".to_string())).collect(),
         tags: vec![("t".into(), "v".into())],
     };
     store.log_batch("r", &batch).await.unwrap();
-    let sent: Vec<Value> = server.requests().iter().filter(|r| r.path().ends_with("log-batch")).map(Seen::json).collect();
+    let sent: Vec<Value> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path().ends_with("log-batch"))
+        .map(Seen::json)
+        .collect();
     assert_eq!(sent.len(), 2);
     for part in &sent {
         let n = |k: &str| part[k].as_array().unwrap().len();
-        assert!(n("metrics") + n("params") + n("tags") <= 1000 && n("params") <= 100, "{}", n("metrics"));
+        assert!(
+            n("metrics") + n("params") + n("tags") <= 1000 && n("params") <= 100,
+            "{}",
+            n("metrics")
+        );
         assert_eq!(part["run_id"], "r");
     }
     assert_eq!(sent[0]["metrics"][0]["value"], "NaN");
@@ -552,54 +785,108 @@ async fn writes_send_what_mlflow_expects() {
     assert_eq!(total, 1500);
 
     // Marking a running run FAILED also ends it.
-    let info = store.update_run("r", &UpdateRun { status: Some(RunStatus::Failed), ..Default::default() }).await.unwrap();
+    let info = store
+        .update_run(
+            "r",
+            &UpdateRun {
+                status: Some(RunStatus::Failed),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(info.status, RunStatus::Failed);
-    let update = server.requests().into_iter().find(|r| r.path().ends_with("runs/update")).unwrap().json();
+    let update = server
+        .requests()
+        .into_iter()
+        .find(|r| r.path().ends_with("runs/update"))
+        .unwrap()
+        .json();
     assert_eq!(update["status"], "FAILED");
     assert!(update["end_time"].as_i64().unwrap() > 1_600_000_000_000);
 
     // Registry: versions travel as strings; DELETE carries a JSON body like MLflow's client sends.
     let v = store
-        .transition_stage(&TransitionStage { name: "m".into(), version: 2, stage: Stage::Production, archive_existing_versions: true })
+        .transition_stage(&TransitionStage {
+            name: "m".into(),
+            version: 2,
+            stage: Stage::Production,
+            archive_existing_versions: true,
+        })
         .await
         .unwrap();
     assert_eq!((v.version, v.current_stage), (2, Stage::Production));
-    let t = server.requests().into_iter().find(|r| r.path().ends_with("transition-stage")).unwrap().json();
-    assert_eq!(t, json!({"name": "m", "version": "2", "stage": "Production", "archive_existing_versions": true}));
+    let t = server
+        .requests()
+        .into_iter()
+        .find(|r| r.path().ends_with("transition-stage"))
+        .unwrap()
+        .json();
+    assert_eq!(
+        t,
+        json!({"name": "m", "version": "2", "stage": "Production", "archive_existing_versions": true})
+    );
     store.delete_alias("m", "champion").await.unwrap();
     let d = server.requests().into_iter().find(|r| r.method == "DELETE").unwrap();
-    assert_eq!((d.path(), d.json()), ("/api/2.0/mlflow/registered-models/alias", json!({"name": "m", "alias": "champion"})));
+    assert_eq!(
+        (d.path(), d.json()),
+        (
+            "/api/2.0/mlflow/registered-models/alias",
+            json!({"name": "m", "alias": "champion"})
+        )
+    );
 
     // Invalid requests are refused before any request.
     let before = server.requests().len();
     let err = api_err(
         store
-            .transition_stage(&TransitionStage { name: "m".into(), version: 2, stage: Stage::Archived, archive_existing_versions: true })
+            .transition_stage(&TransitionStage {
+                name: "m".into(),
+                version: 2,
+                stage: Stage::Archived,
+                archive_existing_versions: true,
+            })
             .await,
     );
     assert_eq!(err.code, ErrorCode::InvalidArgument);
-    assert_eq!(api_err(store.set_alias("m", "v3", 1).await).code, ErrorCode::InvalidArgument);
+    assert_eq!(
+        api_err(store.set_alias("m", "v3", 1).await).code,
+        ErrorCode::InvalidArgument
+    );
     assert_eq!(server.requests().len(), before);
 }
 
 #[test]
 fn backoff_doubles_and_is_capped() {
-    let options = ConnectOptions { initial_backoff: Duration::from_millis(200), ..ConnectOptions::default() };
+    let options = ConnectOptions {
+        initial_backoff: Duration::from_millis(200),
+        ..ConnectOptions::default()
+    };
     let client = Client::new(url::Url::parse("http://127.0.0.1:1/").unwrap(), options).unwrap();
     let waits: Vec<_> = (0..4).map(|a| client.backoff(a, None).unwrap().as_millis()).collect();
     assert_eq!(waits, [200, 400, 800, 1600]);
     assert_eq!(client.backoff(30, None), Some(Duration::from_secs(30)));
-    assert_eq!(client.backoff(0, Some(Duration::from_secs(2))), Some(Duration::from_secs(2)));
+    assert_eq!(
+        client.backoff(0, Some(Duration::from_secs(2))),
+        Some(Duration::from_secs(2))
+    );
     assert_eq!(client.backoff(0, Some(Duration::from_secs(60))), None);
 }
 
 #[test]
 fn only_http_urls_with_a_host_are_accepted() {
     assert!(RestStore::new(url::Url::parse("ftp://host/").unwrap(), ConnectOptions::default()).is_err());
-    let store = RestStore::new(url::Url::parse("https://host:8443/prefix?x=1#y").unwrap(), ConnectOptions::default()).unwrap();
+    let store = RestStore::new(
+        url::Url::parse("https://host:8443/prefix?x=1#y").unwrap(),
+        ConnectOptions::default(),
+    )
+    .unwrap();
     assert_eq!(store.uri(), "https://host:8443/prefix");
     assert_eq!(
-        store.client.url("api/2.0/mlflow/runs/get", &[("run_id", "a b".into())]).as_str(),
+        store
+            .client
+            .url("api/2.0/mlflow/runs/get", &[("run_id", "a b".into())])
+            .as_str(),
         "https://host:8443/prefix/api/2.0/mlflow/runs/get?run_id=a+b"
     );
 }

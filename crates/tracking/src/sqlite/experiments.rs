@@ -9,7 +9,8 @@ use runlens_core::*;
 use rusqlite::{params, OptionalExtension, Row};
 use std::collections::HashMap;
 
-const COLUMNS: &str = "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, e.last_update_time";
+const COLUMNS: &str =
+    "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, e.last_update_time";
 
 fn from_row(row: &Row) -> rusqlite::Result<Experiment> {
     let stage: Option<String> = row.get(3)?;
@@ -25,10 +26,19 @@ fn from_row(row: &Row) -> rusqlite::Result<Experiment> {
 }
 
 fn attach_tags(db: &Db, experiments: &mut [Experiment]) -> Result<()> {
-    let mut stmt = db.conn.prepare_cached("SELECT experiment_id, key, value FROM experiment_tags").map_err(|e| db.err(e))?;
+    let mut stmt = db
+        .conn
+        .prepare_cached("SELECT experiment_id, key, value FROM experiment_tags")
+        .map_err(|e| db.err(e))?;
     let mut by_id: HashMap<String, Tags> = HashMap::new();
     let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, i64>(0)?.to_string(), r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)))
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?.to_string(),
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })
         .map_err(|e| db.err(e))?;
     for row in rows {
         let (id, k, v) = row.map_err(|e| db.err(e))?;
@@ -44,7 +54,11 @@ fn attach_tags(db: &Db, experiments: &mut [Experiment]) -> Result<()> {
 /// logic the file store uses.
 pub fn search(db: &Db, req: &SearchExperiments) -> Result<Page<Experiment>> {
     let filter = parse_experiment_filter(req.filter.as_deref().unwrap_or(""))?;
-    let order = req.order_by.iter().map(|o| parse_experiment_order(o)).collect::<Result<Vec<_>, _>>()?;
+    let order = req
+        .order_by
+        .iter()
+        .map(|o| parse_experiment_order(o))
+        .collect::<Result<Vec<_>, _>>()?;
     let sql = format!("SELECT {COLUMNS} FROM experiments e WHERE 1 = 1{}", db.workspace("e"));
     let mut stmt = db.conn.prepare_cached(&sql).map_err(|e| db.err(e))?;
     let mut all = stmt
@@ -60,17 +74,34 @@ pub fn search(db: &Db, req: &SearchExperiments) -> Result<Page<Experiment>> {
 }
 
 pub(super) fn parse_id(id: &str) -> Result<i64> {
-    id.trim().parse::<i64>().map_err(|_| ApiError::not_found(format!("no experiment with id {id:?}")).into())
+    id.trim()
+        .parse::<i64>()
+        .map_err(|_| ApiError::not_found(format!("no experiment with id {id:?}")).into())
 }
 
 pub fn get(db: &Db, id: &str) -> Result<Experiment> {
     let num = parse_id(id)?;
-    let sql = format!("SELECT {COLUMNS} FROM experiments e WHERE e.experiment_id = ?1{}", db.workspace("e"));
-    let exp = db.conn.query_row(&sql, [num], from_row).optional().map_err(|e| db.err(e))?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM experiments e WHERE e.experiment_id = ?1{}",
+        db.workspace("e")
+    );
+    let exp = db
+        .conn
+        .query_row(&sql, [num], from_row)
+        .optional()
+        .map_err(|e| db.err(e))?;
     let mut exp = exp.ok_or_else(|| ApiError::not_found(format!("no experiment with id {id}")))?;
-    let mut stmt = db.conn.prepare_cached("SELECT key, value FROM experiment_tags WHERE experiment_id = ?1").map_err(|e| db.err(e))?;
+    let mut stmt = db
+        .conn
+        .prepare_cached("SELECT key, value FROM experiment_tags WHERE experiment_id = ?1")
+        .map_err(|e| db.err(e))?;
     let tags = stmt
-        .query_map([num], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default())))
+        .query_map([num], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            ))
+        })
         .map_err(|e| db.err(e))?
         .collect::<rusqlite::Result<Tags>>()
         .map_err(|e| db.err(e))?;
@@ -79,8 +110,15 @@ pub fn get(db: &Db, id: &str) -> Result<Experiment> {
 }
 
 pub fn get_by_name(db: &Db, name: &str) -> Result<Experiment> {
-    let sql = format!("SELECT e.experiment_id FROM experiments e WHERE e.name = ?1{}", db.workspace("e"));
-    let id: Option<i64> = db.conn.query_row(&sql, [name], |r| r.get(0)).optional().map_err(|e| db.err(e))?;
+    let sql = format!(
+        "SELECT e.experiment_id FROM experiments e WHERE e.name = ?1{}",
+        db.workspace("e")
+    );
+    let id: Option<i64> = db
+        .conn
+        .query_row(&sql, [name], |r| r.get(0))
+        .optional()
+        .map_err(|e| db.err(e))?;
     match id {
         Some(id) => get(db, &id.to_string()),
         None => Err(ApiError::not_found(format!("no experiment named {name:?}")).into()),
@@ -95,8 +133,15 @@ fn check_name(name: &str) -> Result<()> {
 }
 
 fn ensure_name_free(db: &Db, name: &str) -> Result<()> {
-    let sql = format!("SELECT lifecycle_stage FROM experiments e WHERE e.name = ?1{}", db.workspace("e"));
-    let existing: Option<Option<String>> = db.conn.query_row(&sql, [name], |r| r.get(0)).optional().map_err(|e| db.err(e))?;
+    let sql = format!(
+        "SELECT lifecycle_stage FROM experiments e WHERE e.name = ?1{}",
+        db.workspace("e")
+    );
+    let existing: Option<Option<String>> = db
+        .conn
+        .query_row(&sql, [name], |r| r.get(0))
+        .optional()
+        .map_err(|e| db.err(e))?;
     match existing {
         None => Ok(()),
         Some(Some(stage)) if stage == "deleted" => Err(ApiError::new(
@@ -104,7 +149,11 @@ fn ensure_name_free(db: &Db, name: &str) -> Result<()> {
             format!("a deleted experiment is still named {name:?}: restore it, or delete it for good with `mlflow gc`"),
         )
         .into()),
-        Some(_) => Err(ApiError::new(ErrorCode::AlreadyExists, format!("an experiment named {name:?} already exists")).into()),
+        Some(_) => Err(ApiError::new(
+            ErrorCode::AlreadyExists,
+            format!("an experiment named {name:?} already exists"),
+        )
+        .into()),
     }
 }
 
@@ -113,7 +162,11 @@ fn ensure_name_free(db: &Db, name: &str) -> Result<()> {
 fn default_artifact_root(db: &Db) -> Result<String> {
     let loc: Option<Option<String>> = db
         .conn
-        .query_row("SELECT artifact_location FROM experiments WHERE experiment_id = 0", [], |r| r.get(0))
+        .query_row(
+            "SELECT artifact_location FROM experiments WHERE experiment_id = 0",
+            [],
+            |r| r.get(0),
+        )
         .optional()
         .map_err(|e| db.err(e))?;
     if let Some(Some(loc)) = loc {
@@ -145,12 +198,18 @@ pub fn create(db: &Db, req: &CreateExperiment) -> Result<String> {
     if req.artifact_location.as_deref().is_none_or(str::is_empty) {
         let location = format!("{}/{id}", default_artifact_root(db)?);
         db.conn
-            .execute("UPDATE experiments SET artifact_location = ?1 WHERE experiment_id = ?2", params![location, id])
+            .execute(
+                "UPDATE experiments SET artifact_location = ?1 WHERE experiment_id = ?2",
+                params![location, id],
+            )
             .map_err(|e| db.err(e))?;
     }
     for (k, v) in &req.tags {
         db.conn
-            .execute("INSERT INTO experiment_tags (key, value, experiment_id) VALUES (?1, ?2, ?3)", params![k, v, id])
+            .execute(
+                "INSERT INTO experiment_tags (key, value, experiment_id) VALUES (?1, ?2, ?3)",
+                params![k, v, id],
+            )
             .map_err(|e| db.err(e))?;
     }
     Ok(id.to_string())
@@ -160,7 +219,11 @@ pub fn rename(db: &Db, id: &str, new_name: &str) -> Result<()> {
     check_name(new_name)?;
     let exp = get(db, id)?;
     if exp.lifecycle_stage == LifecycleStage::Deleted {
-        return Err(ApiError::invalid(format!("experiment {:?} is deleted: restore it before renaming", exp.name)).into());
+        return Err(ApiError::invalid(format!(
+            "experiment {:?} is deleted: restore it before renaming",
+            exp.name
+        ))
+        .into());
     }
     if exp.name == new_name {
         return Ok(());
@@ -202,7 +265,11 @@ pub fn set_lifecycle(db: &Db, id: &str, stage: LifecycleStage) -> Result<()> {
 pub fn set_tag(db: &Db, id: &str, key: &str, value: &str) -> Result<()> {
     let exp = get(db, id)?;
     if exp.lifecycle_stage == LifecycleStage::Deleted {
-        return Err(ApiError::invalid(format!("experiment {:?} is deleted: restore it before changing its tags", exp.name)).into());
+        return Err(ApiError::invalid(format!(
+            "experiment {:?} is deleted: restore it before changing its tags",
+            exp.name
+        ))
+        .into());
     }
     if key.is_empty() {
         return Err(ApiError::invalid("a tag needs a key").into());
@@ -221,7 +288,10 @@ pub fn delete_tag(db: &Db, id: &str, key: &str) -> Result<()> {
     get(db, id)?;
     let n = db
         .conn
-        .execute("DELETE FROM experiment_tags WHERE experiment_id = ?1 AND key = ?2", params![parse_id(id)?, key])
+        .execute(
+            "DELETE FROM experiment_tags WHERE experiment_id = ?1 AND key = ?2",
+            params![parse_id(id)?, key],
+        )
         .map_err(|e| db.err(e))?;
     if n == 0 {
         return Err(ApiError::not_found(format!("experiment {id} has no tag {key:?}")).into());

@@ -28,7 +28,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 pub struct SqliteStore {
@@ -46,7 +49,10 @@ pub(crate) struct Db<'a> {
 
 impl Db<'_> {
     pub fn err(&self, e: rusqlite::Error) -> TrackingError {
-        TrackingError::Sqlite { path: self.path.display().to_string(), source: e }
+        TrackingError::Sqlite {
+            path: self.path.display().to_string(),
+            source: e,
+        }
     }
 
     /// `AND <alias>.workspace = 'default'` on MLflow 3 schemas, nothing on older ones.
@@ -63,7 +69,9 @@ impl SqliteStore {
     /// Opens an existing `mlflow.db`, checking that it is an MLflow store and which schema it has.
     pub async fn open(path: &Path) -> Result<SqliteStore> {
         let path = path.to_path_buf();
-        tokio::task::spawn_blocking(move || Self::open_blocking(&path)).await.map_err(join_error)?
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path))
+            .await
+            .map_err(join_error)?
     }
 
     /// Creates a new, empty MLflow 3.17.2 store at `path` and opens it.
@@ -82,16 +90,25 @@ impl SqliteStore {
             return Err(ApiError::not_found(format!("{} does not exist", path.display())).into());
         }
         schema::check_file_header(path)?;
-        let sql_err = |e| TrackingError::Sqlite { path: path.display().to_string(), source: e };
+        let sql_err = |e| TrackingError::Sqlite {
+            path: path.display().to_string(),
+            source: e,
+        };
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         let conn = Connection::open_with_flags(path, flags)
-            .or_else(|_| Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX))
+            .or_else(|_| {
+                Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            })
             .map_err(sql_err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_err)?;
         // Foreign keys as MLflow's SQLAlchemy engine sets them, so deletes cascade the same way.
         conn.execute_batch("PRAGMA foreign_keys = ON;").map_err(sql_err)?;
         let schema = schema::inspect(&conn, path)?;
-        Ok(SqliteStore { path: path.to_path_buf(), schema, conn: Arc::new(Mutex::new(conn)) })
+        Ok(SqliteStore {
+            path: path.to_path_buf(),
+            schema,
+            conn: Arc::new(Mutex::new(conn)),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -113,8 +130,14 @@ impl SqliteStore {
         let schema = self.schema.clone();
         tokio::task::spawn_blocking(move || {
             let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-            let tx = guard.transaction_with_behavior(TransactionBehavior::Deferred).map_err(|e| sql(&path, e))?;
-            let out = f(&Db { conn: &tx, path: &path, schema: &schema });
+            let tx = guard
+                .transaction_with_behavior(TransactionBehavior::Deferred)
+                .map_err(|e| sql(&path, e))?;
+            let out = f(&Db {
+                conn: &tx,
+                path: &path,
+                schema: &schema,
+            });
             // Nothing was written: ending the transaction only releases the read lock.
             let _ = tx.rollback();
             out
@@ -137,9 +160,14 @@ impl SqliteStore {
         let schema = self.schema.clone();
         tokio::task::spawn_blocking(move || {
             let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-            let tx: Transaction =
-                guard.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| sql(&path, e))?;
-            let out = f(&Db { conn: &tx, path: &path, schema: &schema })?;
+            let tx: Transaction = guard
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| sql(&path, e))?;
+            let out = f(&Db {
+                conn: &tx,
+                path: &path,
+                schema: &schema,
+            })?;
             tx.commit().map_err(|e| sql(&path, e))?;
             Ok(out)
         })
@@ -153,7 +181,10 @@ impl SqliteStore {
 }
 
 fn sql(path: &Path, e: rusqlite::Error) -> TrackingError {
-    TrackingError::Sqlite { path: path.display().to_string(), source: e }
+    TrackingError::Sqlite {
+        path: path.display().to_string(),
+        source: e,
+    }
 }
 
 fn join_error(e: tokio::task::JoinError) -> TrackingError {
@@ -201,12 +232,14 @@ impl Store for SqliteStore {
 
     async fn delete_experiment(&self, experiment_id: &str) -> Result<()> {
         let id = experiment_id.to_string();
-        self.write(move |db| experiments::set_lifecycle(db, &id, LifecycleStage::Deleted)).await
+        self.write(move |db| experiments::set_lifecycle(db, &id, LifecycleStage::Deleted))
+            .await
     }
 
     async fn restore_experiment(&self, experiment_id: &str) -> Result<()> {
         let id = experiment_id.to_string();
-        self.write(move |db| experiments::set_lifecycle(db, &id, LifecycleStage::Active)).await
+        self.write(move |db| experiments::set_lifecycle(db, &id, LifecycleStage::Active))
+            .await
     }
 
     async fn set_experiment_tag(&self, experiment_id: &str, key: &str, value: &str) -> Result<()> {
@@ -256,26 +289,32 @@ impl Store for SqliteStore {
 
     async fn delete_run(&self, run_id: &str) -> Result<()> {
         let id = run_id.to_string();
-        self.write(move |db| runs::set_lifecycle(db, &id, LifecycleStage::Deleted)).await
+        self.write(move |db| runs::set_lifecycle(db, &id, LifecycleStage::Deleted))
+            .await
     }
 
     async fn restore_run(&self, run_id: &str) -> Result<()> {
         let id = run_id.to_string();
-        self.write(move |db| runs::set_lifecycle(db, &id, LifecycleStage::Active)).await
+        self.write(move |db| runs::set_lifecycle(db, &id, LifecycleStage::Active))
+            .await
     }
 
     async fn list_artifacts(&self, run_id: &str, path: Option<&str>) -> Result<Vec<FileInfo>> {
         let run = self.get_run(run_id).await?;
         let root = Self::artifact_root(&run)?;
         let path = path.map(str::to_string);
-        tokio::task::spawn_blocking(move || crate::artifacts::list(&root, path.as_deref())).await.map_err(join_error)?
+        tokio::task::spawn_blocking(move || crate::artifacts::list(&root, path.as_deref()))
+            .await
+            .map_err(join_error)?
     }
 
     async fn read_artifact(&self, run_id: &str, path: &str, max_bytes: u64) -> Result<ArtifactContent> {
         let run = self.get_run(run_id).await?;
         let root = Self::artifact_root(&run)?;
         let path = path.to_string();
-        tokio::task::spawn_blocking(move || crate::artifacts::read(&root, &path, max_bytes)).await.map_err(join_error)?
+        tokio::task::spawn_blocking(move || crate::artifacts::read(&root, &path, max_bytes))
+            .await
+            .map_err(join_error)?
     }
 
     async fn write_artifact(&self, run_id: &str, path: &str, bytes: &[u8]) -> Result<()> {
@@ -315,7 +354,12 @@ impl Store for SqliteStore {
         self.read(move |db| registry::version_by_alias(db, &name, &alias)).await
     }
 
-    async fn create_registered_model(&self, name: &str, description: Option<&str>, tags: &Tags) -> Result<RegisteredModel> {
+    async fn create_registered_model(
+        &self,
+        name: &str,
+        description: Option<&str>,
+        tags: &Tags,
+    ) -> Result<RegisteredModel> {
         let (name, description, tags) = (name.to_string(), description.map(str::to_string), tags.clone());
         self.write(move |db| {
             registry::create_model(db, &name, description.as_deref(), &tags)?;
@@ -336,7 +380,8 @@ impl Store for SqliteStore {
 
     async fn set_alias(&self, name: &str, alias: &str, version: i64) -> Result<()> {
         let (name, alias) = (name.to_string(), alias.to_string());
-        self.write(move |db| registry::set_alias(db, &name, &alias, version)).await
+        self.write(move |db| registry::set_alias(db, &name, &alias, version))
+            .await
     }
 
     async fn delete_alias(&self, name: &str, alias: &str) -> Result<()> {
@@ -346,31 +391,37 @@ impl Store for SqliteStore {
 
     async fn update_registered_model(&self, name: &str, description: &str) -> Result<()> {
         let (name, description) = (name.to_string(), description.to_string());
-        self.write(move |db| registry::update_model(db, &name, &description)).await
+        self.write(move |db| registry::update_model(db, &name, &description))
+            .await
     }
 
     async fn update_model_version(&self, name: &str, version: i64, description: &str) -> Result<()> {
         let (name, description) = (name.to_string(), description.to_string());
-        self.write(move |db| registry::update_version(db, &name, version, &description)).await
+        self.write(move |db| registry::update_version(db, &name, version, &description))
+            .await
     }
 
     async fn set_registered_model_tag(&self, name: &str, key: &str, value: &str) -> Result<()> {
         let (name, key, value) = (name.to_string(), key.to_string(), value.to_string());
-        self.write(move |db| registry::set_model_tag(db, &name, &key, Some(&value))).await
+        self.write(move |db| registry::set_model_tag(db, &name, &key, Some(&value)))
+            .await
     }
 
     async fn delete_registered_model_tag(&self, name: &str, key: &str) -> Result<()> {
         let (name, key) = (name.to_string(), key.to_string());
-        self.write(move |db| registry::set_model_tag(db, &name, &key, None)).await
+        self.write(move |db| registry::set_model_tag(db, &name, &key, None))
+            .await
     }
 
     async fn set_model_version_tag(&self, name: &str, version: i64, key: &str, value: &str) -> Result<()> {
         let (name, key, value) = (name.to_string(), key.to_string(), value.to_string());
-        self.write(move |db| registry::set_version_tag(db, &name, version, &key, Some(&value))).await
+        self.write(move |db| registry::set_version_tag(db, &name, version, &key, Some(&value)))
+            .await
     }
 
     async fn delete_model_version_tag(&self, name: &str, version: i64, key: &str) -> Result<()> {
         let (name, key) = (name.to_string(), key.to_string());
-        self.write(move |db| registry::set_version_tag(db, &name, version, &key, None)).await
+        self.write(move |db| registry::set_version_tag(db, &name, version, &key, None))
+            .await
     }
 }

@@ -2,8 +2,8 @@
 //! so filtering, ordering and paging happen inside SQLite, never over all rows in memory.
 
 use runlens_core::filter::{Attribute, Clause, DatasetField, Field, Filter, Op, Value};
-use runlens_core::order::OrderBy;
 use runlens_core::model::tag;
+use runlens_core::order::OrderBy;
 use runlens_core::ViewType;
 use rusqlite::types::Value as SqlValue;
 
@@ -122,12 +122,18 @@ fn clause(sql: &mut Sql, c: &Clause) {
             }
         }
         Field::Param(key) | Field::Tag(key) => {
-            let table = if matches!(c.field, Field::Param(_)) { "params" } else { "tags" };
+            let table = if matches!(c.field, Field::Param(_)) {
+                "params"
+            } else {
+                "tags"
+            };
             let presence = match c.op {
                 Op::IsNull => "NOT EXISTS",
                 _ => "EXISTS",
             };
-            sql.push(&format!("{presence} (SELECT 1 FROM {table} f WHERE f.run_uuid = r.run_uuid AND f.key = "));
+            sql.push(&format!(
+                "{presence} (SELECT 1 FROM {table} f WHERE f.run_uuid = r.run_uuid AND f.key = "
+            ));
             sql.bind(key.clone());
             if !matches!(c.op, Op::IsNull | Op::IsNotNull) {
                 sql.push(" AND ");
@@ -182,18 +188,33 @@ fn lifecycle_condition(view: ViewType) -> Option<&'static str> {
 
 /// `SELECT r.run_uuid ...` for one page of a run search, in MLflow's order: the requested
 /// clauses (missing values last, NaN before missing), then newest first, then by id.
-pub fn run_ids(experiment_ids: &[i64], view: ViewType, filter: &Filter, order: &[OrderBy], limit: usize, offset: usize) -> Sql {
+pub fn run_ids(
+    experiment_ids: &[i64],
+    view: ViewType,
+    filter: &Filter,
+    order: &[OrderBy],
+    limit: usize,
+    offset: usize,
+) -> Sql {
     let mut sql = Sql::default();
     sql.push("SELECT r.run_uuid FROM runs r");
     for (i, o) in order.iter().enumerate() {
         match &o.field {
             Field::Metric(key) => {
-                sql.push(&format!(" LEFT JOIN latest_metrics o{i} ON o{i}.run_uuid = r.run_uuid AND o{i}.key = "));
+                sql.push(&format!(
+                    " LEFT JOIN latest_metrics o{i} ON o{i}.run_uuid = r.run_uuid AND o{i}.key = "
+                ));
                 sql.bind(key.clone());
             }
             Field::Param(key) | Field::Tag(key) => {
-                let table = if matches!(o.field, Field::Param(_)) { "params" } else { "tags" };
-                sql.push(&format!(" LEFT JOIN {table} o{i} ON o{i}.run_uuid = r.run_uuid AND o{i}.key = "));
+                let table = if matches!(o.field, Field::Param(_)) {
+                    "params"
+                } else {
+                    "tags"
+                };
+                sql.push(&format!(
+                    " LEFT JOIN {table} o{i} ON o{i}.run_uuid = r.run_uuid AND o{i}.key = "
+                ));
                 sql.bind(key.clone());
             }
             _ => {}
@@ -220,7 +241,9 @@ pub fn run_ids(experiment_ids: &[i64], view: ViewType, filter: &Filter, order: &
         let dir = if o.ascending { "ASC" } else { "DESC" };
         let expr = match &o.field {
             Field::Metric(_) => {
-                sql.push(&format!("CASE WHEN o{i}.is_nan = 1 THEN 1 WHEN o{i}.value IS NULL THEN 2 ELSE 0 END, "));
+                sql.push(&format!(
+                    "CASE WHEN o{i}.is_nan = 1 THEN 1 WHEN o{i}.value IS NULL THEN 2 ELSE 0 END, "
+                ));
                 format!("o{i}.value")
             }
             Field::Param(_) | Field::Tag(_) => format!("o{i}.value"),

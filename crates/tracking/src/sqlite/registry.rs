@@ -18,7 +18,11 @@ const VERSION_COLUMNS: &str = "name, version, creation_time, last_updated_time, 
 fn registry_present(db: &Db) -> Result<()> {
     let present = db
         .conn
-        .query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'registered_models'", [], |_| Ok(()))
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'registered_models'",
+            [],
+            |_| Ok(()),
+        )
         .optional()
         .map_err(|e| db.err(e))?
         .is_some();
@@ -53,17 +57,23 @@ fn with_tags_and_aliases(db: &Db, mut v: ModelVersion) -> Result<ModelVersion> {
     let ws = db.workspace("t");
     let mut stmt = db
         .conn
-        .prepare_cached(&format!("SELECT key, value FROM model_version_tags t WHERE t.name = ?1 AND t.version = ?2{ws}"))
+        .prepare_cached(&format!(
+            "SELECT key, value FROM model_version_tags t WHERE t.name = ?1 AND t.version = ?2{ws}"
+        ))
         .map_err(|e| db.err(e))?;
     v.tags = stmt
-        .query_map(params![v.name, v.version], |r| Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default())))
+        .query_map(params![v.name, v.version], |r| {
+            Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default()))
+        })
         .map_err(|e| db.err(e))?
         .collect::<rusqlite::Result<Tags>>()
         .map_err(|e| db.err(e))?;
     let ws = db.workspace("a");
     let mut stmt = db
         .conn
-        .prepare_cached(&format!("SELECT alias FROM registered_model_aliases a WHERE a.name = ?1 AND a.version = ?2{ws} ORDER BY alias"))
+        .prepare_cached(&format!(
+            "SELECT alias FROM registered_model_aliases a WHERE a.name = ?1 AND a.version = ?2{ws} ORDER BY alias"
+        ))
         .map_err(|e| db.err(e))?;
     v.aliases = stmt
         .query_map(params![v.name, v.version], |r| r.get(0))
@@ -152,17 +162,23 @@ fn full_model(db: &Db, row: ModelRow) -> Result<RegisteredModel> {
     let ws = db.workspace("t");
     let mut stmt = db
         .conn
-        .prepare_cached(&format!("SELECT key, value FROM registered_model_tags t WHERE t.name = ?1{ws}"))
+        .prepare_cached(&format!(
+            "SELECT key, value FROM registered_model_tags t WHERE t.name = ?1{ws}"
+        ))
         .map_err(|e| db.err(e))?;
     let tags = stmt
-        .query_map([&row.name], |r| Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default())))
+        .query_map([&row.name], |r| {
+            Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default()))
+        })
         .map_err(|e| db.err(e))?
         .collect::<rusqlite::Result<Tags>>()
         .map_err(|e| db.err(e))?;
     let ws = db.workspace("a");
     let mut stmt = db
         .conn
-        .prepare_cached(&format!("SELECT alias, version FROM registered_model_aliases a WHERE a.name = ?1{ws}"))
+        .prepare_cached(&format!(
+            "SELECT alias, version FROM registered_model_aliases a WHERE a.name = ?1{ws}"
+        ))
         .map_err(|e| db.err(e))?;
     let aliases = stmt
         .query_map([&row.name], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -196,7 +212,11 @@ pub fn get_model(db: &Db, name: &str) -> Result<RegisteredModel> {
 pub fn search_models(db: &Db, req: &SearchModels) -> Result<Page<RegisteredModel>> {
     registry_present(db)?;
     let filter = parse_experiment_filter(req.filter.as_deref().unwrap_or(""))?;
-    let mut order = req.order_by.iter().map(|o| parse_experiment_order(o)).collect::<Result<Vec<_>, _>>()?;
+    let mut order = req
+        .order_by
+        .iter()
+        .map(|o| parse_experiment_order(o))
+        .collect::<Result<Vec<_>, _>>()?;
     if order.is_empty() {
         order.push(parse_experiment_order("name ASC")?);
     }
@@ -229,7 +249,10 @@ pub fn search_models(db: &Db, req: &SearchModels) -> Result<Page<RegisteredModel
 fn touch_model(db: &Db, name: &str, now: i64) -> Result<()> {
     let ws = db.workspace("registered_models");
     db.conn
-        .execute(&format!("UPDATE registered_models SET last_updated_time = ?1 WHERE name = ?2{ws}"), params![now, name])
+        .execute(
+            &format!("UPDATE registered_models SET last_updated_time = ?1 WHERE name = ?2{ws}"),
+            params![now, name],
+        )
         .map_err(|e| db.err(e))?;
     Ok(())
 }
@@ -248,7 +271,11 @@ pub fn create_model(db: &Db, name: &str, description: Option<&str>, tags: &Tags)
         return Err(ApiError::invalid("a registered model needs a name").into());
     }
     if model_row(db, name).is_ok() {
-        return Err(ApiError::new(ErrorCode::AlreadyExists, format!("a registered model named {name:?} already exists")).into());
+        return Err(ApiError::new(
+            ErrorCode::AlreadyExists,
+            format!("a registered model named {name:?} already exists"),
+        )
+        .into());
     }
     let now = now_ms();
     let (c, v) = ws_cols(db);
@@ -269,7 +296,11 @@ fn storage_location(db: &Db, source: &str) -> Result<String> {
     if let Some(rest) = source.strip_prefix("runs:/") {
         let (run_id, path) = rest.split_once('/').unwrap_or((rest, ""));
         let run = super::runs::get(db, run_id)?;
-        return Ok(format!("{}/{}", run.info.artifact_uri.trim_end_matches('/'), path.trim_start_matches('/')));
+        return Ok(format!(
+            "{}/{}",
+            run.info.artifact_uri.trim_end_matches('/'),
+            path.trim_start_matches('/')
+        ));
     }
     Ok(source.to_string())
 }
@@ -286,9 +317,11 @@ pub fn create_version(db: &Db, req: &CreateModelVersion) -> Result<ModelVersion>
     let ws = db.workspace("v");
     let next: i64 = db
         .conn
-        .query_row(&format!("SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions v WHERE v.name = ?1{ws}"), [&req.name], |r| {
-            r.get(0)
-        })
+        .query_row(
+            &format!("SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions v WHERE v.name = ?1{ws}"),
+            [&req.name],
+            |r| r.get(0),
+        )
         .map_err(|e| db.err(e))?;
     let now = now_ms();
     let storage = storage_location(db, &req.source)?;
@@ -346,7 +379,11 @@ pub fn set_alias(db: &Db, name: &str, alias: &str, version: i64) -> Result<()> {
     validate_alias(alias)?;
     get_version(db, name, version)?;
     let (c, v) = ws_cols(db);
-    let conflict = if db.schema.has_workspaces { "workspace, name, alias" } else { "name, alias" };
+    let conflict = if db.schema.has_workspaces {
+        "workspace, name, alias"
+    } else {
+        "name, alias"
+    };
     db.conn
         .execute(
             &format!(
@@ -365,7 +402,10 @@ pub fn delete_alias(db: &Db, name: &str, alias: &str) -> Result<()> {
     let ws = db.workspace("registered_model_aliases");
     let n = db
         .conn
-        .execute(&format!("DELETE FROM registered_model_aliases WHERE name = ?1 AND alias = ?2{ws}"), params![name, alias])
+        .execute(
+            &format!("DELETE FROM registered_model_aliases WHERE name = ?1 AND alias = ?2{ws}"),
+            params![name, alias],
+        )
         .map_err(|e| db.err(e))?;
     if n == 0 {
         return Err(ApiError::not_found(format!("model {name:?} has no alias {alias:?}")).into());
@@ -409,7 +449,11 @@ pub fn set_model_tag(db: &Db, name: &str, key: &str, value: Option<&str>) -> Res
                 return Err(ApiError::invalid("a tag needs a key").into());
             }
             let (c, v) = ws_cols(db);
-            let conflict = if db.schema.has_workspaces { "workspace, key, name" } else { "key, name" };
+            let conflict = if db.schema.has_workspaces {
+                "workspace, key, name"
+            } else {
+                "key, name"
+            };
             db.conn
                 .execute(
                     &format!(
@@ -423,7 +467,10 @@ pub fn set_model_tag(db: &Db, name: &str, key: &str, value: Option<&str>) -> Res
         None => {
             let n = db
                 .conn
-                .execute(&format!("DELETE FROM registered_model_tags WHERE name = ?1 AND key = ?2{ws}"), params![name, key])
+                .execute(
+                    &format!("DELETE FROM registered_model_tags WHERE name = ?1 AND key = ?2{ws}"),
+                    params![name, key],
+                )
                 .map_err(|e| db.err(e))?;
             if n == 0 {
                 return Err(ApiError::not_found(format!("model {name:?} has no tag {key:?}")).into());
@@ -443,7 +490,11 @@ pub fn set_version_tag(db: &Db, name: &str, version: i64, key: &str, value: Opti
                 return Err(ApiError::invalid("a tag needs a key").into());
             }
             let (c, v) = ws_cols(db);
-            let conflict = if db.schema.has_workspaces { "workspace, key, name, version" } else { "key, name, version" };
+            let conflict = if db.schema.has_workspaces {
+                "workspace, key, name, version"
+            } else {
+                "key, name, version"
+            };
             db.conn
                 .execute(
                     &format!(
@@ -463,7 +514,9 @@ pub fn set_version_tag(db: &Db, name: &str, version: i64, key: &str, value: Opti
                 )
                 .map_err(|e| db.err(e))?;
             if n == 0 {
-                return Err(ApiError::not_found(format!("version {version} of model {name:?} has no tag {key:?}")).into());
+                return Err(
+                    ApiError::not_found(format!("version {version} of model {name:?} has no tag {key:?}")).into(),
+                );
             }
         }
     }

@@ -67,30 +67,45 @@ pub fn load(db: &Db, ids: &[String]) -> Result<Vec<Run>> {
             .map_err(|e| db.err(e))?;
         for info in stmt.query_map(p(), info_from_row).map_err(|e| db.err(e))? {
             let info = info.map_err(|e| db.err(e))?;
-            runs.insert(info.run_id.clone(), Run { info, data: RunData::default(), inputs: Vec::new() });
+            runs.insert(
+                info.run_id.clone(),
+                Run {
+                    info,
+                    data: RunData::default(),
+                    inputs: Vec::new(),
+                },
+            );
         }
         let mut stmt = db
             .conn
-            .prepare_cached(&format!("SELECT run_uuid, key, value FROM params WHERE run_uuid IN ({marks})"))
+            .prepare_cached(&format!(
+                "SELECT run_uuid, key, value FROM params WHERE run_uuid IN ({marks})"
+            ))
             .map_err(|e| db.err(e))?;
         let mut rows = stmt.query(p()).map_err(|e| db.err(e))?;
         while let Some(row) = rows.next().map_err(|e| db.err(e))? {
             let id: String = row.get(0).map_err(|e| db.err(e))?;
             if let Some(run) = runs.get_mut(&id) {
                 let value: Option<String> = row.get(2).map_err(|e| db.err(e))?;
-                run.data.params.insert(row.get(1).map_err(|e| db.err(e))?, value.unwrap_or_default());
+                run.data
+                    .params
+                    .insert(row.get(1).map_err(|e| db.err(e))?, value.unwrap_or_default());
             }
         }
         let mut stmt = db
             .conn
-            .prepare_cached(&format!("SELECT run_uuid, key, value FROM tags WHERE run_uuid IN ({marks})"))
+            .prepare_cached(&format!(
+                "SELECT run_uuid, key, value FROM tags WHERE run_uuid IN ({marks})"
+            ))
             .map_err(|e| db.err(e))?;
         let mut rows = stmt.query(p()).map_err(|e| db.err(e))?;
         while let Some(row) = rows.next().map_err(|e| db.err(e))? {
             let id: String = row.get(0).map_err(|e| db.err(e))?;
             if let Some(run) = runs.get_mut(&id) {
                 let value: Option<String> = row.get(2).map_err(|e| db.err(e))?;
-                run.data.tags.insert(row.get(1).map_err(|e| db.err(e))?, value.unwrap_or_default());
+                run.data
+                    .tags
+                    .insert(row.get(1).map_err(|e| db.err(e))?, value.unwrap_or_default());
             }
         }
         let mut stmt = db
@@ -119,7 +134,8 @@ pub fn load(db: &Db, ids: &[String]) -> Result<Vec<Run>> {
         .filter_map(|id| runs.remove(id))
         .map(|mut run| {
             run.data.metrics.sort_by(|a, b| a.key.cmp(&b.key));
-            run.inputs.sort_by(|a, b| (&a.dataset.name, &a.dataset.digest).cmp(&(&b.dataset.name, &b.dataset.digest)));
+            run.inputs
+                .sort_by(|a, b| (&a.dataset.name, &a.dataset.digest).cmp(&(&b.dataset.name, &b.dataset.digest)));
             run
         })
         .collect())
@@ -127,7 +143,11 @@ pub fn load(db: &Db, ids: &[String]) -> Result<Vec<Run>> {
 
 fn has_table(db: &Db, name: &str) -> Result<bool> {
     db.conn
-        .query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |_| Ok(()))
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [name],
+            |_| Ok(()),
+        )
         .optional()
         .map(|o| o.is_some())
         .map_err(|e| db.err(e))
@@ -171,9 +191,13 @@ fn load_inputs(db: &Db, chunk: &[String], runs: &mut HashMap<String, Run>) -> Re
         let marks = placeholders(inputs.len());
         let mut stmt = db
             .conn
-            .prepare_cached(&format!("SELECT input_uuid, name, value FROM input_tags WHERE input_uuid IN ({marks})"))
+            .prepare_cached(&format!(
+                "SELECT input_uuid, name, value FROM input_tags WHERE input_uuid IN ({marks})"
+            ))
             .map_err(|e| db.err(e))?;
-        let mut rows = stmt.query(params_from_iter(inputs.iter().map(|i| &i.1))).map_err(|e| db.err(e))?;
+        let mut rows = stmt
+            .query(params_from_iter(inputs.iter().map(|i| &i.1)))
+            .map_err(|e| db.err(e))?;
         while let Some(row) = rows.next().map_err(|e| db.err(e))? {
             let get = |i| row.get::<_, String>(i).map_err(|e| db.err(e));
             tags.entry(get(0)?).or_default().insert(get(1)?, get(2)?);
@@ -181,7 +205,10 @@ fn load_inputs(db: &Db, chunk: &[String], runs: &mut HashMap<String, Run>) -> Re
     }
     for (run_id, input_id, dataset) in by_input {
         if let Some(run) = runs.get_mut(&run_id) {
-            run.inputs.push(DatasetInput { dataset, tags: tags.remove(&input_id).unwrap_or_default() });
+            run.inputs.push(DatasetInput {
+                dataset,
+                tags: tags.remove(&input_id).unwrap_or_default(),
+            });
         }
     }
     Ok(())
@@ -189,8 +216,16 @@ fn load_inputs(db: &Db, chunk: &[String], runs: &mut HashMap<String, Run>) -> Re
 
 pub fn search(db: &Db, req: &SearchRuns) -> Result<Page<Run>> {
     let filter = parse_run_filter(req.filter.as_deref().unwrap_or(""))?;
-    let order = req.order_by.iter().map(|o| parse_run_order(o)).collect::<Result<Vec<_>, _>>()?;
-    let experiment_ids: Vec<i64> = req.experiment_ids.iter().filter_map(|id| id.trim().parse().ok()).collect();
+    let order = req
+        .order_by
+        .iter()
+        .map(|o| parse_run_order(o))
+        .collect::<Result<Vec<_>, _>>()?;
+    let experiment_ids: Vec<i64> = req
+        .experiment_ids
+        .iter()
+        .filter_map(|id| id.trim().parse().ok())
+        .collect();
     if experiment_ids.is_empty() {
         return Ok(Page::last(Vec::new()));
     }
@@ -207,7 +242,10 @@ pub fn search(db: &Db, req: &SearchRuns) -> Result<Page<Run>> {
     let has_more = ids.len() > limit;
     ids.truncate(limit);
     let runs = load(db, &ids)?;
-    Ok(Page { items: runs, next_page_token: has_more.then(|| (offset + limit).to_string()) })
+    Ok(Page {
+        items: runs,
+        next_page_token: has_more.then(|| (offset + limit).to_string()),
+    })
 }
 
 pub fn get(db: &Db, run_id: &str) -> Result<Run> {
@@ -218,7 +256,11 @@ pub fn get(db: &Db, run_id: &str) -> Result<Run> {
 
 fn info(db: &Db, run_id: &str) -> Result<RunInfo> {
     db.conn
-        .query_row(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE run_uuid = ?1"), [run_id], info_from_row)
+        .query_row(
+            &format!("SELECT {RUN_COLUMNS} FROM runs WHERE run_uuid = ?1"),
+            [run_id],
+            info_from_row,
+        )
         .optional()
         .map_err(|e| db.err(e))?
         .ok_or_else(|| ApiError::not_found(format!("no run with id {run_id}")).into())
@@ -256,8 +298,12 @@ pub fn metric_history(db: &Db, run_id: &str, key: &str) -> Result<Vec<Metric>> {
 
 /// A readable random run name in MLflow's spirit (`brave-owl-417`).
 fn generated_name() -> String {
-    const ADJECTIVES: &[&str] = &["brave", "calm", "eager", "gentle", "lucky", "quiet", "rapid", "sunny", "witty", "bold"];
-    const NOUNS: &[&str] = &["owl", "fox", "lark", "otter", "heron", "lynx", "panda", "wren", "koala", "bison"];
+    const ADJECTIVES: &[&str] = &[
+        "brave", "calm", "eager", "gentle", "lucky", "quiet", "rapid", "sunny", "witty", "bold",
+    ];
+    const NOUNS: &[&str] = &[
+        "owl", "fox", "lark", "otter", "heron", "lynx", "panda", "wren", "koala", "bison",
+    ];
     let bytes = *uuid::Uuid::new_v4().as_bytes();
     let a = ADJECTIVES[bytes[0] as usize % ADJECTIVES.len()];
     let n = NOUNS[bytes[1] as usize % NOUNS.len()];
@@ -267,7 +313,11 @@ fn generated_name() -> String {
 pub fn create(db: &Db, req: &CreateRun) -> Result<RunInfo> {
     let exp = experiments::get(db, &req.experiment_id)?;
     if exp.lifecycle_stage != LifecycleStage::Active {
-        return Err(ApiError::invalid(format!("experiment {:?} is deleted: restore it before adding runs", exp.name)).into());
+        return Err(ApiError::invalid(format!(
+            "experiment {:?} is deleted: restore it before adding runs",
+            exp.name
+        ))
+        .into());
     }
     if let Some(parent) = &req.parent_run_id {
         info(db, parent)?;
@@ -279,7 +329,11 @@ pub fn create(db: &Db, req: &CreateRun) -> Result<RunInfo> {
         .or_else(|| req.tags.get(tag::RUN_NAME).cloned())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(generated_name);
-    let user = req.user_id.clone().or_else(|| req.tags.get(tag::USER).cloned()).unwrap_or_default();
+    let user = req
+        .user_id
+        .clone()
+        .or_else(|| req.tags.get(tag::USER).cloned())
+        .unwrap_or_default();
     let start = req.start_time.unwrap_or_else(now_ms);
     let artifact_uri = format!("{}/{run_id}/artifacts", exp.artifact_location.trim_end_matches('/'));
     db.conn
@@ -324,16 +378,26 @@ pub fn update(db: &Db, run_id: &str, req: &UpdateRun) -> Result<RunInfo> {
         if name.trim().is_empty() {
             return Err(ApiError::invalid("a run name cannot be empty").into());
         }
-        db.conn.execute("UPDATE runs SET name = ?1 WHERE run_uuid = ?2", params![name, run_id]).map_err(|e| db.err(e))?;
+        db.conn
+            .execute("UPDATE runs SET name = ?1 WHERE run_uuid = ?2", params![name, run_id])
+            .map_err(|e| db.err(e))?;
         upsert_tag(db, run_id, tag::RUN_NAME, name)?;
     }
     if let Some(status) = req.status {
         db.conn
-            .execute("UPDATE runs SET status = ?1 WHERE run_uuid = ?2", params![status.as_str(), run_id])
+            .execute(
+                "UPDATE runs SET status = ?1 WHERE run_uuid = ?2",
+                params![status.as_str(), run_id],
+            )
             .map_err(|e| db.err(e))?;
     }
     if let Some(end) = req.end_time {
-        db.conn.execute("UPDATE runs SET end_time = ?1 WHERE run_uuid = ?2", params![end, run_id]).map_err(|e| db.err(e))?;
+        db.conn
+            .execute(
+                "UPDATE runs SET end_time = ?1 WHERE run_uuid = ?2",
+                params![end, run_id],
+            )
+            .map_err(|e| db.err(e))?;
     }
     info(db, run_id)
 }
@@ -346,7 +410,11 @@ pub fn log_batch(db: &Db, run_id: &str, batch: &LogBatch) -> Result<()> {
         }
         let existing: Option<Option<String>> = db
             .conn
-            .query_row("SELECT value FROM params WHERE run_uuid = ?1 AND key = ?2", params![run_id, key], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM params WHERE run_uuid = ?1 AND key = ?2",
+                params![run_id, key],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(|e| db.err(e))?;
         match existing {
@@ -360,7 +428,10 @@ pub fn log_batch(db: &Db, run_id: &str, batch: &LogBatch) -> Result<()> {
             Some(_) => {}
             None => {
                 db.conn
-                    .execute("INSERT INTO params (key, value, run_uuid) VALUES (?1, ?2, ?3)", params![key, value, run_id])
+                    .execute(
+                        "INSERT INTO params (key, value, run_uuid) VALUES (?1, ?2, ?3)",
+                        params![key, value, run_id],
+                    )
                     .map_err(|e| db.err(e))?;
             }
         }
@@ -368,7 +439,9 @@ pub fn log_batch(db: &Db, run_id: &str, batch: &LogBatch) -> Result<()> {
     for (key, value) in &batch.tags {
         upsert_tag(db, run_id, key, value)?;
         if key == tag::RUN_NAME {
-            db.conn.execute("UPDATE runs SET name = ?1 WHERE run_uuid = ?2", params![value, run_id]).map_err(|e| db.err(e))?;
+            db.conn
+                .execute("UPDATE runs SET name = ?1 WHERE run_uuid = ?2", params![value, run_id])
+                .map_err(|e| db.err(e))?;
         }
     }
     for m in &batch.metrics {
@@ -400,8 +473,12 @@ fn update_latest(db: &Db, run_id: &str, key: &str, value: f64, is_nan: bool, tim
         .map_err(|e| db.err(e))?;
     let newer = match current {
         None => true,
-        Some((s, t, v)) => (step, timestamp).cmp(&(s, t)).then(value.partial_cmp(&v).unwrap_or(std::cmp::Ordering::Equal))
-            == std::cmp::Ordering::Greater,
+        Some((s, t, v)) => {
+            (step, timestamp)
+                .cmp(&(s, t))
+                .then(value.partial_cmp(&v).unwrap_or(std::cmp::Ordering::Equal))
+                == std::cmp::Ordering::Greater
+        }
     };
     if newer {
         db.conn
@@ -420,7 +497,10 @@ pub fn delete_tag(db: &Db, run_id: &str, key: &str) -> Result<()> {
     active_info(db, run_id)?;
     let n = db
         .conn
-        .execute("DELETE FROM tags WHERE run_uuid = ?1 AND key = ?2", params![run_id, key])
+        .execute(
+            "DELETE FROM tags WHERE run_uuid = ?1 AND key = ?2",
+            params![run_id, key],
+        )
         .map_err(|e| db.err(e))?;
     if n == 0 {
         return Err(ApiError::not_found(format!("run {run_id} has no tag {key:?}")).into());

@@ -40,14 +40,20 @@ pub fn check_file_header(path: &Path) -> Result<()> {
     if n == 0 {
         return Err(ApiError::new(
             ErrorCode::NotAnMlflowStore,
-            format!("{} is empty: not an MLflow store (MLflow creates mlflow.db on first use)", path.display()),
+            format!(
+                "{} is empty: not an MLflow store (MLflow creates mlflow.db on first use)",
+                path.display()
+            ),
         )
         .into());
     }
     if n < 16 || &header != SQLITE_MAGIC {
         return Err(ApiError::new(
             ErrorCode::NotAnMlflowStore,
-            format!("{} is not an SQLite database, so it cannot be an MLflow store", path.display()),
+            format!(
+                "{} is not an SQLite database, so it cannot be an MLflow store",
+                path.display()
+            ),
         )
         .into());
     }
@@ -56,29 +62,65 @@ pub fn check_file_header(path: &Path) -> Result<()> {
 
 fn columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {
     let mut stmt = conn.prepare(&format!("PRAGMA table_info(\"{table}\")"))?;
-    let names = stmt.query_map([], |row| row.get::<_, String>(1))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let names = stmt
+        .query_map([], |row| row.get::<_, String>(1))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(names)
 }
 
 /// The tables and columns Runlens reads; a store lacking one cannot be read safely.
 const REQUIRED: &[(&str, &[&str])] = &[
-    ("experiments", &["experiment_id", "name", "artifact_location", "lifecycle_stage", "creation_time", "last_update_time"]),
+    (
+        "experiments",
+        &[
+            "experiment_id",
+            "name",
+            "artifact_location",
+            "lifecycle_stage",
+            "creation_time",
+            "last_update_time",
+        ],
+    ),
     ("experiment_tags", &["key", "value", "experiment_id"]),
-    ("runs", &["run_uuid", "name", "user_id", "status", "start_time", "end_time", "lifecycle_stage", "artifact_uri", "experiment_id", "deleted_time"]),
+    (
+        "runs",
+        &[
+            "run_uuid",
+            "name",
+            "user_id",
+            "status",
+            "start_time",
+            "end_time",
+            "lifecycle_stage",
+            "artifact_uri",
+            "experiment_id",
+            "deleted_time",
+        ],
+    ),
     ("params", &["key", "value", "run_uuid"]),
     ("tags", &["key", "value", "run_uuid"]),
     ("metrics", &["key", "value", "timestamp", "run_uuid", "step", "is_nan"]),
-    ("latest_metrics", &["key", "value", "timestamp", "run_uuid", "step", "is_nan"]),
+    (
+        "latest_metrics",
+        &["key", "value", "timestamp", "run_uuid", "step", "is_nan"],
+    ),
 ];
 
 /// Inspects an open database: an MLflow store of a known or unknown revision, or not one at all.
 pub fn inspect(conn: &Connection, path: &Path) -> Result<Schema> {
-    let sql_err = |e| TrackingError::Sqlite { path: path.display().to_string(), source: e };
+    let sql_err = |e| TrackingError::Sqlite {
+        path: path.display().to_string(),
+        source: e,
+    };
     let has_table = |name: &str| -> Result<bool> {
-        conn.query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |_| Ok(()))
-            .optional()
-            .map(|o| o.is_some())
-            .map_err(sql_err)
+        conn.query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [name],
+            |_| Ok(()),
+        )
+        .optional()
+        .map(|o| o.is_some())
+        .map_err(sql_err)
     };
     if !has_table("experiments")? || !has_table("runs")? {
         return Err(ApiError::new(
@@ -91,7 +133,9 @@ pub fn inspect(conn: &Connection, path: &Path) -> Result<Schema> {
         .into());
     }
     let revision: Option<String> = if has_table("alembic_version")? {
-        conn.query_row("SELECT version_num FROM alembic_version", [], |r| r.get(0)).optional().map_err(sql_err)?
+        conn.query_row("SELECT version_num FROM alembic_version", [], |r| r.get(0))
+            .optional()
+            .map_err(sql_err)?
     } else {
         None
     };
@@ -107,7 +151,11 @@ pub fn inspect(conn: &Connection, path: &Path) -> Result<Schema> {
     }
     let known = revisions::KNOWN.contains(&revision.as_str());
     if !missing.is_empty() {
-        let writer = if known { "an older MLflow" } else { "an MLflow version Runlens does not know" };
+        let writer = if known {
+            "an older MLflow"
+        } else {
+            "an MLflow version Runlens does not know"
+        };
         return Err(ApiError::new(
             ErrorCode::UnsupportedStore,
             format!(
@@ -129,8 +177,15 @@ pub fn inspect(conn: &Connection, path: &Path) -> Result<Schema> {
             "this store was written by a newer MLflow than 3.17.2 (unknown schema revision {revision}); Runlens reads it but will not write to it"
         ))
     };
-    let has_workspaces = columns(conn, "experiments").map_err(sql_err)?.iter().any(|c| c == "workspace");
-    Ok(Schema { revision, read_only, has_workspaces })
+    let has_workspaces = columns(conn, "experiments")
+        .map_err(sql_err)?
+        .iter()
+        .any(|c| c == "workspace");
+    Ok(Schema {
+        revision,
+        read_only,
+        has_workspaces,
+    })
 }
 
 /// The DDL MLflow 3.17.2 leaves in a new database (its migrations' end result).
@@ -142,18 +197,31 @@ pub fn create(path: &Path) -> Result<()> {
     if path.exists() {
         return Err(ApiError::new(ErrorCode::AlreadyExists, format!("{} already exists", path.display())).into());
     }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| TrackingError::io(dir, e))?;
     let dir = dir.canonicalize().map_err(|e| TrackingError::io(dir, e))?;
-    let sql_err = |e| TrackingError::Sqlite { path: path.display().to_string(), source: e };
+    let sql_err = |e| TrackingError::Sqlite {
+        path: path.display().to_string(),
+        source: e,
+    };
     // Build beside the target and rename, so a half-made store never sits at `path`.
-    let tmp = dir.join(format!(".{}.runlens-new", path.file_name().and_then(|n| n.to_str()).unwrap_or("mlflow.db")));
+    let tmp = dir.join(format!(
+        ".{}.runlens-new",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("mlflow.db")
+    ));
     let _ = std::fs::remove_file(&tmp);
     {
         let mut conn = Connection::open(&tmp).map_err(sql_err)?;
         let tx = conn.transaction().map_err(sql_err)?;
         tx.execute_batch(SCHEMA_SQL).map_err(sql_err)?;
-        tx.execute("INSERT INTO alembic_version (version_num) VALUES (?1)", [revisions::HEAD]).map_err(sql_err)?;
+        tx.execute(
+            "INSERT INTO alembic_version (version_num) VALUES (?1)",
+            [revisions::HEAD],
+        )
+        .map_err(sql_err)?;
         tx.execute(
             "INSERT INTO workspaces (name, description) VALUES ('default', 'Default workspace for legacy resources')",
             [],
