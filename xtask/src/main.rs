@@ -132,7 +132,44 @@ fn test(root: &Path, extra: &[String]) -> Result<()> {
     .args(extra)
     .env("RUNLENS_APP", &app)
     .env("RUNLENS_PYTHON", setup::venv_python());
-    sh(&mut cmd)
+    run_tests_with_summary(&mut cmd)
+}
+
+/// Runs `cargo test`, passing its output through, and ends with one line totalling every test
+/// binary's result (cargo's own last line is often an empty doc-test run).
+fn run_tests_with_summary(cmd: &mut Command) -> Result<()> {
+    use std::io::{BufRead, BufReader};
+    eprintln!("  $ {}", describe(cmd));
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("could not start cargo test")?;
+    let (mut passed, mut failed, mut ignored) = (0u64, 0u64, 0u64);
+    for line in BufReader::new(child.stdout.take().expect("piped stdout")).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some(counts) = line.strip_prefix("test result: ") {
+            for part in counts.split(';') {
+                let mut words = part.split_whitespace().rev();
+                let (Some(label), Some(n)) = (words.next(), words.next()) else {
+                    continue;
+                };
+                let n: u64 = n.trim_start_matches(|c: char| !c.is_ascii_digit()).parse().unwrap_or(0);
+                match label {
+                    "passed" => passed += n,
+                    "failed" => failed += n,
+                    "ignored" => ignored += n,
+                    _ => {}
+                }
+            }
+        }
+    }
+    let status = child.wait()?;
+    println!("\nsummary: {passed} passed, {failed} failed, {ignored} skipped");
+    if !status.success() {
+        bail!("cargo test failed with {status}");
+    }
+    Ok(())
 }
 
 fn e2e(root: &Path) -> Result<()> {

@@ -240,3 +240,85 @@ pub fn create(path: &Path) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| TrackingError::io(path, e))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::SqliteStore;
+    use crate::store::Store;
+    use runlens_core::request::CreateExperiment;
+
+    fn restamp(path: &Path, sql: &str) {
+        Connection::open(path).unwrap().execute_batch(sql).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_new_store_has_mlflows_head_revision_and_default_experiment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mlflow.db");
+        let store = SqliteStore::create(&path).await.unwrap();
+        assert_eq!(store.schema().revision, revisions::HEAD);
+        assert_eq!(store.schema().read_only, None);
+        assert_eq!(store.get_experiment("0").await.unwrap().name, "Default");
+        let again = SqliteStore::create(&path).await.err().map(ApiError::from).unwrap();
+        assert_eq!(again.code, ErrorCode::AlreadyExists);
+    }
+
+    #[tokio::test]
+    async fn a_store_from_a_newer_mlflow_opens_read_only_and_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mlflow.db");
+        SqliteStore::create(&path).await.unwrap();
+        restamp(&path, "UPDATE alembic_version SET version_num = 'ffffffffffff'");
+        let store = SqliteStore::open(&path).await.unwrap();
+        assert!(store
+            .version()
+            .await
+            .unwrap()
+            .unwrap()
+            .contains("unknown MLflow schema (ffffffffffff)"));
+        let err = ApiError::from(
+            store
+                .create_experiment(&CreateExperiment {
+                    name: "x".into(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(err.code, ErrorCode::UnsupportedStore);
+        assert!(
+            err.message.contains("newer MLflow than 3.17.2") && err.message.contains("ffffffffffff"),
+            "{err}"
+        );
+        assert_eq!(
+            store.get_experiment("0").await.unwrap().name,
+            "Default",
+            "reads still work"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_store_from_an_older_mlflow_names_its_revision() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mlflow.db");
+        SqliteStore::create(&path).await.unwrap();
+        let older = revisions::KNOWN[revisions::KNOWN.len() - 2];
+        restamp(&path, &format!("UPDATE alembic_version SET version_num = '{older}'"));
+        let store = SqliteStore::open(&path).await.unwrap();
+        assert!(store
+            .schema()
+            .read_only
+            .as_deref()
+            .unwrap()
+            .contains("mlflow db upgrade"));
+        // An old schema that lacks a column Runlens reads is refused outright, naming the column.
+        restamp(&path, "ALTER TABLE runs DROP COLUMN deleted_time");
+        let err = ApiError::from(SqliteStore::open(&path).await.err().unwrap());
+        assert_eq!(err.code, ErrorCode::UnsupportedStore);
+        assert!(
+            err.message.contains("runs.deleted_time") && err.message.contains(older),
+            "{err}"
+        );
+    }
+}
