@@ -13,7 +13,6 @@ const APT_BUILD: &[&str] = &[
     "libayatana-appindicator3-dev",
     "libssl-dev",
     "pkg-config",
-    "binaryen",
     "python3-venv",
 ];
 const APT_TEST: &[&str] = &[

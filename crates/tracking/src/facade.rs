@@ -16,6 +16,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::ops::Deref;
 use std::sync::Arc;
 
+/// How many metric histories [`Tracking::sampled_histories`] reads at once.
+const PARALLEL_HISTORIES: usize = 4;
+
 /// An open MLflow store. Cheap to clone; every clone talks to the same store.
 #[derive(Clone)]
 pub struct Tracking {
@@ -133,26 +136,43 @@ impl Tracking {
     }
 
     /// Sampled histories for many runs and metrics at once: at most `max_points` points per
-    /// series, keeping first, last, extremes and non-finite markers.
+    /// series, keeping first, last, extremes and non-finite markers. Series come back in the
+    /// order asked (runs, then keys within a run); the first failure in that order is the error.
     pub async fn sampled_histories(
         &self,
         run_ids: &[String],
         keys: &[String],
         max_points: usize,
     ) -> Result<Vec<SampledSeries>> {
-        let mut out = Vec::new();
-        for run_id in run_ids {
-            for key in keys {
-                let history = self.store.metric_history(run_id, key).await?;
-                out.push(SampledSeries {
-                    run_id: run_id.clone(),
-                    key: key.clone(),
+        // Histories are read a few at a time side by side: the SQLite store reads on several
+        // connections, a server answers several requests at once.
+        let slots = Arc::new(tokio::sync::Semaphore::new(PARALLEL_HISTORIES));
+        let mut tasks = tokio::task::JoinSet::new();
+        let pairs = run_ids
+            .iter()
+            .flat_map(|run_id| keys.iter().map(move |key| (run_id, key)));
+        for (index, (run_id, key)) in pairs.enumerate() {
+            let (store, slots) = (self.store.clone(), slots.clone());
+            let (run_id, key) = (run_id.clone(), key.clone());
+            tasks.spawn(async move {
+                // The semaphore is never closed, so acquiring only waits.
+                let _slot = slots.acquire_owned().await.ok();
+                let series = store.metric_history(&run_id, &key).await.map(|history| SampledSeries {
                     total_points: history.len(),
                     points: sample_history(&history, max_points),
+                    run_id,
+                    key,
                 });
-            }
+                (index, series)
+            });
         }
-        Ok(out)
+        let mut results: Vec<Option<Result<SampledSeries>>> = (0..run_ids.len() * keys.len()).map(|_| None).collect();
+        while let Some(joined) = tasks.join_next().await {
+            let (index, series) =
+                joined.map_err(|e| ApiError::internal(format!("reading a metric history failed: {e}")))?;
+            results[index] = Some(series);
+        }
+        results.into_iter().flatten().collect()
     }
 
     /// Logs a text artifact.

@@ -276,11 +276,14 @@ fn active_info(db: &Db, run_id: &str) -> Result<RunInfo> {
 
 pub fn metric_history(db: &Db, run_id: &str, key: &str) -> Result<Vec<Metric>> {
     info(db, run_id)?;
+    // Ordering by step alone lets SQLite walk index_metrics_run_uuid_key_step in order. With
+    // `ORDER BY step, timestamp, value` it prefers the primary-key index (key first, covering)
+    // and scans every point of that key in every run: 150 ms instead of 15 for one 100k history
+    // in a store of 20 such runs. Ties on step are rare and put in order below.
     let mut stmt = db
         .conn
         .prepare_cached(
-            "SELECT value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ?1 AND key = ?2 \
-             ORDER BY step, timestamp, value",
+            "SELECT value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ?1 AND key = ?2 ORDER BY step",
         )
         .map_err(|e| db.err(e))?;
     let rows = stmt
@@ -293,7 +296,16 @@ pub fn metric_history(db: &Db, run_id: &str, key: &str) -> Result<Vec<Metric>> {
             })
         })
         .map_err(|e| db.err(e))?;
-    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| db.err(e))
+    let mut history = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| db.err(e))?;
+    // MLflow's order: step, timestamp, then the value as stored (NaN as 0). The sort is stable
+    // and linear on the rows SQLite returns, which are already ordered by step.
+    let stored = |m: &Metric| stored_value(m.value).0;
+    history.sort_by(|a, b| {
+        (a.step, a.timestamp)
+            .cmp(&(b.step, b.timestamp))
+            .then_with(|| stored(a).partial_cmp(&stored(b)).unwrap_or(std::cmp::Ordering::Equal))
+    });
+    Ok(history)
 }
 
 /// A readable random run name in MLflow's spirit (`brave-owl-417`).
