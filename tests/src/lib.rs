@@ -26,10 +26,19 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-/// Where `cargo xtask setup` puts the venv with mlflow==3.17.2.
-pub const DEFAULT_PYTHON: &str = "/root/.cache/runlens/venv-mlflow/bin/python";
+/// Where `cargo xtask setup` puts the venv with mlflow==3.17.2: `$RUNLENS_VENV`, else
+/// `~/.cache/runlens/venv-mlflow` (the same rule as xtask's `setup::venv_dir`).
+pub fn default_python() -> PathBuf {
+    let venv = std::env::var_os("RUNLENS_VENV").map(PathBuf::from).unwrap_or_else(|| {
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/tmp"));
+        home.join(".cache/runlens/venv-mlflow")
+    });
+    venv.join("bin/python")
+}
 
-/// MLflow's Python: `$RUNLENS_PYTHON`, else [`DEFAULT_PYTHON`].
+/// MLflow's Python: `$RUNLENS_PYTHON`, else [`default_python`].
 pub fn try_python() -> Result<PathBuf, String> {
     resolve_python(std::env::var_os("RUNLENS_PYTHON"))
 }
@@ -38,7 +47,7 @@ pub fn try_python() -> Result<PathBuf, String> {
 fn resolve_python(override_path: Option<std::ffi::OsString>) -> Result<PathBuf, String> {
     let (path, from_env) = match override_path.filter(|v| !v.is_empty()) {
         Some(p) => (PathBuf::from(p), true),
-        None => (PathBuf::from(DEFAULT_PYTHON), false),
+        None => (default_python(), false),
     };
     if path.exists() {
         return Ok(path);
@@ -373,7 +382,7 @@ mod tests {
         );
         let found = resolve_python(Some(std::env::current_exe().unwrap().into_os_string())).unwrap();
         assert_eq!(found, std::env::current_exe().unwrap());
-        if !Path::new(DEFAULT_PYTHON).exists() {
+        if !default_python().exists() {
             assert!(resolve_python(None).unwrap_err().contains("run `cargo xtask setup`"));
         }
     }

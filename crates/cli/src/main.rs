@@ -266,11 +266,16 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
                 order_by,
                 page: paging.request(),
             };
-            let page = tracking.search_registered_models(&req).await?;
-            if cli.json {
-                print_json(&json!({ "registered_models": page.items, "next_page_token": page.next_page_token }));
+            let (items, next) = if paging.max_results.is_some() {
+                let page = tracking.search_registered_models(&req).await?;
+                (page.items, page.next_page_token)
             } else {
-                table::models(&page.items, page.next_page_token.as_deref());
+                (tracking.all_registered_models(&req).await?, None)
+            };
+            if cli.json {
+                print_json(&json!({ "registered_models": items, "next_page_token": next }));
+            } else {
+                table::models(&items, next.as_deref());
             }
         }
         Command::Versions { model, version, alias } => {

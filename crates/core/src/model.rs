@@ -336,8 +336,9 @@ pub struct RegisteredModel {
 /// Checks an alias the way MLflow does: letters, digits, `_` and `-`, at most 255 characters,
 /// and not of the reserved form `v<number>` nor `latest`.
 pub fn validate_alias(alias: &str) -> Result<(), crate::ApiError> {
-    let reserved_version =
-        alias.len() > 1 && alias[..1].eq_ignore_ascii_case("v") && alias[1..].bytes().all(|b| b.is_ascii_digit());
+    let reserved_version = alias
+        .strip_prefix(['v', 'V'])
+        .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()));
     if alias.is_empty() || alias.len() > 255 {
         return Err(crate::ApiError::invalid("an alias must have 1 to 255 characters"));
     }
@@ -378,5 +379,6 @@ mod tests {
         assert!(validate_alias("latest").is_err());
         assert!(validate_alias("bad alias").is_err());
         assert!(validate_alias("").is_err());
+        assert!(validate_alias("é1").is_err(), "non-ASCII is refused, not a panic");
     }
 }

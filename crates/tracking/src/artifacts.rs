@@ -135,14 +135,24 @@ pub fn write(root: &Path, relative: &str, bytes: &[u8]) -> Result<()> {
     }
     let target = join_relative(root, relative)?;
     let parent = target.parent().unwrap_or(root).to_path_buf();
-    std::fs::create_dir_all(&parent).map_err(|e| TrackingError::io(&parent, e))?;
     let real_root = root.canonicalize().map_err(|e| TrackingError::io(root, e))?;
-    let real_parent = parent.canonicalize().map_err(|e| TrackingError::io(&parent, e))?;
-    if !real_parent.starts_with(&real_root) {
-        return Err(ApiError::invalid(format!(
+    let outside = || -> TrackingError {
+        ApiError::invalid(format!(
             "artifact path {relative:?} leads outside the run's artifact root"
         ))
-        .into());
+        .into()
+    };
+    // Check the deepest directory that exists before creating any: a link inside the root must
+    // not let us create directories elsewhere.
+    let existing = parent.ancestors().find(|p| p.exists()).unwrap_or(root);
+    let real_existing = existing.canonicalize().map_err(|e| TrackingError::io(existing, e))?;
+    if !real_existing.starts_with(&real_root) {
+        return Err(outside());
+    }
+    std::fs::create_dir_all(&parent).map_err(|e| TrackingError::io(&parent, e))?;
+    let real_parent = parent.canonicalize().map_err(|e| TrackingError::io(&parent, e))?;
+    if !real_parent.starts_with(&real_root) {
+        return Err(outside());
     }
     let tmp = parent.join(format!(".runlens-{}.tmp", uuid::Uuid::new_v4().simple()));
     std::fs::write(&tmp, bytes).map_err(|e| TrackingError::io(&tmp, e))?;
@@ -175,6 +185,15 @@ mod tests {
             assert!(list(&root, None).unwrap().iter().all(|f| f.path != "link.txt"));
         }
         assert!(write(&root, "../escape.txt", b"x").is_err());
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.path(), root.join("out")).unwrap();
+            assert!(write(&root, "out/made/here.txt", b"x").is_err());
+            assert!(
+                !dir.path().join("made").exists(),
+                "no directory is created outside the root"
+            );
+        }
         assert!(!dir.path().join("escape.txt").exists());
 
         let ok = read(&root, "sub/ok.txt", 2).unwrap();

@@ -81,6 +81,20 @@ async fn run_with_curves(
 
 /// Creates the demo store at `path` (which must not exist yet).
 pub async fn create(path: &Path) -> Result<()> {
+    // Filled under a staging name and renamed when complete, so a failure or a quit halfway
+    // never leaves a half-made demo that would be reopened as it is.
+    let staging = path.with_extension("db.building");
+    let _ = std::fs::remove_file(&staging);
+    match fill(&staging).await {
+        Ok(()) => std::fs::rename(&staging, path).map_err(|e| crate::error::TrackingError::io(path, e)),
+        Err(e) => {
+            let _ = std::fs::remove_file(&staging);
+            Err(e)
+        }
+    }
+}
+
+async fn fill(path: &Path) -> Result<()> {
     let store = SqliteStore::create(path).await?;
     let t = Tracking::from_store(Arc::new(store));
     let day = 86_400_000;

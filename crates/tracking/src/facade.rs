@@ -46,7 +46,12 @@ impl Tracking {
         let location = parse_location(uri)?;
         let store: Arc<dyn Store> = match location {
             Location::Sqlite(path) => Arc::new(crate::sqlite::SqliteStore::open(&path).await?),
-            Location::File(path) => Arc::new(crate::file::FileStore::open(&path)?),
+            Location::File(path) => {
+                let store = tokio::task::spawn_blocking(move || crate::file::FileStore::open(&path))
+                    .await
+                    .map_err(|e| ApiError::internal(format!("opening the file store failed: {e}")))??;
+                Arc::new(store)
+            }
             Location::Rest(url) => Arc::new(crate::rest::RestStore::new(url, options.clone())?),
         };
         Ok(Tracking { store })
@@ -93,19 +98,35 @@ impl Tracking {
         Ok(all)
     }
 
+    /// Every registered model matching the search, across all pages.
+    pub async fn all_registered_models(&self, req: &SearchModels) -> Result<Vec<RegisteredModel>> {
+        let mut req = req.clone();
+        let mut all = Vec::new();
+        loop {
+            let page = self.store.search_registered_models(&req).await?;
+            all.extend(page.items);
+            match page.next_page_token {
+                Some(t) => req.page.page_token = Some(t),
+                None => break,
+            }
+        }
+        Ok(all)
+    }
+
     /// Experiments grouped into projects (`__maxai_project__`, then `project`, else Unassigned).
     pub async fn projects(&self, view_type: ViewType, name_filter: Option<&str>) -> Result<Vec<Project>> {
-        let filter = name_filter
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| format!("name ILIKE '%{}%'", s.replace('\'', "''")));
         let req = SearchExperiments {
             view_type,
-            filter,
+            filter: None,
             order_by: vec!["name ASC".into()],
             page: PageRequest::default(),
         };
-        Ok(group_into_projects(self.all_experiments(&req).await?))
+        let mut experiments = self.all_experiments(&req).await?;
+        // Matched here, not in a filter string: quotes and `%` in names mean the same on every store.
+        if let Some(needle) = name_filter.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
+            experiments.retain(|e| e.name.to_lowercase().contains(&needle));
+        }
+        Ok(group_into_projects(experiments))
     }
 
     /// The runs matching a search as a forest (children under `mlflow.parentRunId`, any depth).
@@ -123,7 +144,13 @@ impl Tracking {
             if !have.insert(parent.clone()) {
                 continue;
             }
-            if let Ok(run) = self.store.get_run(&parent).await {
+            let found = match self.store.get_run(&parent).await {
+                Ok(run) => Some(run),
+                // A parent that was purged is simply absent: its children become roots.
+                Err(e) if e.code() == ErrorCode::NotFound => None,
+                Err(e) => return Err(e),
+            };
+            if let Some(run) = found {
                 if let Some(pp) = run.parent_run_id() {
                     if !have.contains(pp) {
                         missing.push(pp.to_string());
@@ -183,19 +210,34 @@ impl Tracking {
     /// Logs a table as MLflow's `log_table` does: rows are appended to an existing table of the
     /// same columns, and the run tag `mlflow.loggedArtifacts` lists the file as a table.
     pub async fn log_table(&self, run_id: &str, path: &str, table: &Table) -> Result<()> {
+        const MAX_TABLE_BYTES: u64 = 512 * 1024 * 1024;
         let mut merged = table.clone();
-        if let Ok(existing) = self.store.read_artifact(run_id, path, 512 * 1024 * 1024).await {
-            if let Ok(old) = serde_json::from_slice::<Table>(&existing.bytes) {
-                if old.columns == table.columns {
-                    merged.data = old.data.into_iter().chain(table.data.iter().cloned()).collect();
-                } else {
+        // Only a missing table starts afresh: any other failure must not overwrite existing rows.
+        match self.store.read_artifact(run_id, path, MAX_TABLE_BYTES).await {
+            Ok(existing) => {
+                if existing.truncated {
+                    return Err(ApiError::invalid(format!(
+                        "table {path} is larger than {MAX_TABLE_BYTES} bytes; Runlens will not rewrite it"
+                    ))
+                    .into());
+                }
+                let old: Table = serde_json::from_slice(&existing.bytes).map_err(|e| {
+                    ApiError::invalid(format!(
+                        "{path} exists but is not a log_table table; it was left as it is"
+                    ))
+                    .with_detail(e.to_string())
+                })?;
+                if old.columns != table.columns {
                     return Err(ApiError::invalid(format!(
                         "table {path} already exists with columns {:?}; new rows have {:?}",
                         old.columns, table.columns
                     ))
                     .into());
                 }
+                merged.data = old.data.into_iter().chain(table.data.iter().cloned()).collect();
             }
+            Err(e) if e.code() == ErrorCode::NotFound => {}
+            Err(e) => return Err(e),
         }
         let json = serde_json::to_vec(&merged).map_err(|e| ApiError::internal(e.to_string()))?;
         self.store.write_artifact(run_id, path, &json).await?;

@@ -14,6 +14,7 @@ pub mod rest;
 pub mod sqlite;
 pub mod store;
 pub mod uri;
+pub mod validate;
 
 mod facade;
 
@@ -22,3 +23,11 @@ pub use error::{Result, TrackingError};
 pub use facade::{Table, Tracking};
 pub use store::Store;
 pub use uri::{parse_location, Location};
+
+/// Milliseconds since the Unix epoch: MLflow's unit for every time.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

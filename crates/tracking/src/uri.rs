@@ -50,8 +50,9 @@ pub fn parse_location(uri: &str) -> Result<Location, ApiError> {
         return Ok(Location::File(PathBuf::from(decoded)));
     }
     if uri.starts_with("http://") || uri.starts_with("https://") {
-        let url = url::Url::parse(uri)
-            .map_err(|e| ApiError::invalid(format!("{uri:?} is not a valid server URL")).with_detail(e.to_string()))?;
+        let url = url::Url::parse(uri).map_err(|e| {
+            ApiError::invalid(format!("{:?} is not a valid server URL", redact(uri))).with_detail(e.to_string())
+        })?;
         return Ok(Location::Rest(url));
     }
     if let Some((scheme, _)) = uri.split_once("://") {
@@ -75,11 +76,19 @@ pub fn parse_location(uri: &str) -> Result<Location, ApiError> {
 /// The URI without user info (passwords in `https://user:pw@host` never reach the UI or logs).
 pub fn redact(uri: &str) -> String {
     match url::Url::parse(uri) {
-        Ok(mut url) if url.scheme().starts_with("http") && (!url.username().is_empty() || url.password().is_some()) => {
+        Ok(mut url) if url.scheme().starts_with("http") => {
             let _ = url.set_username("");
             let _ = url.set_password(None);
+            // Query strings can carry tokens (`?token=`); a tracking server's URL needs none.
+            url.set_query(None);
+            url.set_fragment(None);
             url.to_string()
         }
+        // Unparsable http(s) text may still hold `user:password@`: keep only what follows it.
+        _ if uri.starts_with("http") => match (uri.split_once("://"), uri.rfind('@')) {
+            (Some((scheme, _)), Some(at)) => format!("{scheme}://{}", &uri[at + 1..]),
+            _ => uri.to_string(),
+        },
         _ => uri.to_string(),
     }
 }
@@ -127,5 +136,9 @@ mod tests {
             "https://example.com/mlflow"
         );
         assert_eq!(redact("/tmp/mlflow.db"), "/tmp/mlflow.db");
+        assert_eq!(redact("https://host/mlflow?token=s3cret"), "https://host/mlflow");
+        assert_eq!(redact("https://bob:pw@host:99999"), "https://host:99999");
+        let err = parse_location("https://bob:hunter2@host:99999").unwrap_err();
+        assert!(!err.message.contains("hunter2"), "{err}");
     }
 }

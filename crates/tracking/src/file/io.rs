@@ -20,12 +20,7 @@ pub(super) const INPUTS: &str = "inputs";
 /// Folders inside an experiment folder that are not runs (MLflow's `RESERVED_EXPERIMENT_FOLDERS`).
 pub(super) const RESERVED_EXPERIMENT_FOLDERS: [&str; 4] = [TAGS, DATASETS, "traces", MODELS];
 
-pub(super) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+pub(super) use crate::now_ms;
 
 pub(super) fn not_found(message: impl Into<String>) -> TrackingError {
     ApiError::not_found(message).into()
@@ -184,32 +179,7 @@ pub(super) fn read_keyed_values(dir: &Path) -> Result<BTreeMap<String, String>> 
     Ok(out)
 }
 
-/// Checks a tag, param or metric key the way MLflow does on Linux: letters, digits, `_ - . / :`
-/// and spaces, and a path that names exactly one file inside its folder (no `..`, no `//`, no
-/// leading or trailing `/`).
-pub(super) fn validate_key(kind: &str, key: &str) -> Result<()> {
-    if key.is_empty() {
-        return Err(invalid(format!("a {kind} key must not be empty")));
-    }
-    if !key
-        .chars()
-        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | ' '))
-    {
-        return Err(invalid(format!(
-            "invalid {kind} key {key:?}: keys may only contain letters, digits, '_', '-', '.', ' ', ':' and '/'"
-        )));
-    }
-    let bad_segment = key.split('/').any(|s| s.is_empty() || s == "." || s == "..");
-    if bad_segment || key.starts_with("..") {
-        return Err(invalid(format!(
-            "invalid {kind} key {key:?}: keys are file paths and must not contain empty, '.' or '..' parts"
-        )));
-    }
-    if key.chars().count() > 250 {
-        return Err(invalid(format!("{kind} key {key:?} is longer than 250 characters")));
-    }
-    Ok(())
-}
+pub(super) use crate::validate::check_key as validate_key;
 
 /// MLflow's run id rule (`^[a-zA-Z0-9][\w\-]{0,255}$`), which also keeps the id a single folder name.
 pub(super) fn validate_run_id(id: &str) -> Result<()> {
@@ -240,16 +210,7 @@ pub(super) fn is_id(id: &str, max_len: usize) -> bool {
         && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
-/// A value's length limit, counted in characters as Python counts them.
-pub(super) fn check_length(what: &str, value: &str, limit: usize) -> Result<()> {
-    let n = value.chars().count();
-    if n > limit {
-        return Err(invalid(format!(
-            "{what} has {n} characters; MLflow allows at most {limit}"
-        )));
-    }
-    Ok(())
-}
+pub(super) use crate::validate::check_length;
 
 /// `file://` URI of an absolute path, percent-encoded as Python's `Path.as_uri()` does.
 pub(super) fn path_to_file_uri(path: &Path) -> String {

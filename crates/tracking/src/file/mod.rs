@@ -14,7 +14,7 @@
 
 mod experiments;
 mod io;
-mod names;
+pub(crate) mod names;
 mod registry;
 mod runs;
 mod yaml;

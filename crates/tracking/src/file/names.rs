@@ -42,7 +42,7 @@ const NOUNS: &[&str] = &[
 ];
 
 /// A run name such as `swift-owl-417`, at most 20 characters (MLflow's `_generate_random_name`).
-pub(super) fn random_run_name() -> String {
+pub(crate) fn random_run_name() -> String {
     loop {
         let r = Uuid::new_v4().as_u128();
         let adjective = ADJECTIVES[(r % ADJECTIVES.len() as u128) as usize];

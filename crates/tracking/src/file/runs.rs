@@ -11,6 +11,7 @@ use super::names::random_run_name;
 use super::yaml::{python_float_repr, read_meta, Doc, Meta, Node, StringFields};
 use super::Fs;
 use crate::error::Result;
+use crate::validate;
 use runlens_core::filter::parse_run_filter;
 use runlens_core::order::{compare_runs, parse_run_order};
 use runlens_core::request::{CreateRun, LogBatch, SearchRuns, UpdateRun};
@@ -21,11 +22,6 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-const MAX_PARAM_VALUE_LENGTH: usize = 6000;
-const MAX_TAG_VALUE_LENGTH: usize = 8000;
-const MAX_METRICS_PER_BATCH: usize = 1000;
-const MAX_PARAMS_TAGS_PER_BATCH: usize = 100;
-const MAX_ENTITIES_PER_BATCH: usize = 1000;
 /// `SourceType.LOCAL`, what MLflow's file store always records.
 const SOURCE_TYPE_LOCAL: i64 = 4;
 
@@ -310,7 +306,7 @@ impl Fs {
 
     pub(super) fn create_run(&self, req: &CreateRun) -> Result<RunInfo> {
         for (key, value) in &req.tags {
-            validate_run_tag(key, value)?;
+            validate::run_tag(key, value)?;
         }
         let name_tag = req.tags.get(tag::RUN_NAME).filter(|s| !s.is_empty());
         let requested = req.run_name.as_ref().filter(|s| !s.is_empty());
@@ -407,7 +403,7 @@ impl Fs {
 
     pub(super) fn update_run(&self, run_id: &str, req: &UpdateRun) -> Result<RunInfo> {
         if let Some(name) = &req.run_name {
-            validate_run_tag(tag::RUN_NAME, name)?;
+            validate::run_tag(tag::RUN_NAME, name)?;
         }
         let _guard = self.lock();
         let (rd, mut info, mut doc) = self.active_run(run_id)?;
@@ -432,7 +428,7 @@ impl Fs {
     }
 
     pub(super) fn log_batch(&self, run_id: &str, batch: &LogBatch) -> Result<()> {
-        validate_batch(batch)?;
+        validate::batch(batch)?;
         let _guard = self.lock();
         let (rd, mut info, mut doc) = self.active_run(run_id)?;
 
@@ -531,54 +527,6 @@ fn set_lifecycle(doc: &mut Doc, stage: LifecycleStage, deleted_time: Option<i64>
         }
         None => doc.remove("deleted_time"),
     }
-}
-
-fn validate_run_tag(key: &str, value: &str) -> Result<()> {
-    io::validate_key("tag", key)?;
-    io::check_length(&format!("the value of tag {key:?}"), value, MAX_TAG_VALUE_LENGTH)
-}
-
-fn validate_batch(batch: &LogBatch) -> Result<()> {
-    let limits = [
-        ("metrics", batch.metrics.len(), MAX_METRICS_PER_BATCH),
-        ("params", batch.params.len(), MAX_PARAMS_TAGS_PER_BATCH),
-        ("tags", batch.tags.len(), MAX_PARAMS_TAGS_PER_BATCH),
-        (
-            "metrics, params and tags",
-            batch.metrics.len() + batch.params.len() + batch.tags.len(),
-            MAX_ENTITIES_PER_BATCH,
-        ),
-    ];
-    for (what, n, limit) in limits {
-        if n > limit {
-            return Err(invalid(format!(
-                "a batch may hold at most {limit} {what}; this one has {n}"
-            )));
-        }
-    }
-    for m in &batch.metrics {
-        io::validate_key("metric", &m.key)?;
-        if m.timestamp < 0 {
-            return Err(invalid(format!(
-                "metric {:?} has a negative timestamp {}",
-                m.key, m.timestamp
-            )));
-        }
-    }
-    let mut keys = HashSet::new();
-    for (key, value) in &batch.params {
-        io::validate_key("param", key)?;
-        io::check_length(&format!("the value of param {key:?}"), value, MAX_PARAM_VALUE_LENGTH)?;
-        if !keys.insert(key.as_str()) {
-            return Err(invalid(format!(
-                "param {key:?} appears twice in one batch; send one value per key"
-            )));
-        }
-    }
-    for (key, value) in &batch.tags {
-        validate_run_tag(key, value)?;
-    }
-    Ok(())
 }
 
 /// One metric line: `<timestamp> <value> <step>`, or the older `<timestamp> <value>` (step 0),

@@ -92,12 +92,7 @@ fn non_empty(text: &Option<String>) -> Option<&str> {
     text.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+use crate::now_ms;
 
 /// A filter matching one model name exactly. MLflow's filter strings have no escape for `'`;
 /// a name containing one (or a backslash) is matched with `LIKE`, `_` standing for those

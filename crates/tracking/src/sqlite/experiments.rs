@@ -241,7 +241,7 @@ pub fn rename(db: &Db, id: &str, new_name: &str) -> Result<()> {
 /// Deleting an experiment deletes its runs too (and restoring restores them), as MLflow does.
 pub fn set_lifecycle(db: &Db, id: &str, stage: LifecycleStage) -> Result<()> {
     get(db, id)?;
-    if id == "0" && stage == LifecycleStage::Deleted {
+    if parse_id(id)? == 0 && stage == LifecycleStage::Deleted {
         return Err(ApiError::invalid("the Default experiment (id 0) cannot be deleted").into());
     }
     let now = now_ms();

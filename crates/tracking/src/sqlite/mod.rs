@@ -37,13 +37,7 @@ fn max_readers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8)
 }
 
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+pub use crate::now_ms;
 
 pub struct SqliteStore {
     path: PathBuf,
@@ -245,7 +239,8 @@ impl Store for SqliteStore {
     }
 
     fn uri(&self) -> String {
-        format!("sqlite:///{}", self.path.display().to_string().trim_start_matches('/'))
+        // SQLAlchemy's form: `sqlite:///` plus the path, so an absolute path gives four slashes.
+        format!("sqlite:///{}", self.path.display())
     }
 
     async fn version(&self) -> Result<Option<String>> {

@@ -215,7 +215,7 @@ pub fn search_models(db: &Db, req: &SearchModels) -> Result<Page<RegisteredModel
     let mut order = req
         .order_by
         .iter()
-        .map(|o| parse_experiment_order(o))
+        .map(|o| parse_experiment_order(&model_order_as_experiment_order(o)))
         .collect::<Result<Vec<_>, _>>()?;
     if order.is_empty() {
         order.push(parse_experiment_order("name ASC")?);
@@ -292,6 +292,14 @@ pub fn create_model(db: &Db, name: &str, description: Option<&str>, tags: &Tags)
 }
 
 /// Where a version's files are: `runs:/<id>/<path>` resolves to the run's artifact directory.
+/// MLflow orders registered models by `name`, `creation_timestamp`, `last_updated_timestamp`;
+/// models are sorted with the experiment comparator, whose time keys are named differently.
+fn model_order_as_experiment_order(clause: &str) -> String {
+    clause
+        .replace("creation_timestamp", "creation_time")
+        .replace("last_updated_timestamp", "last_update_time")
+}
+
 fn storage_location(db: &Db, source: &str) -> Result<String> {
     if let Some(rest) = source.strip_prefix("runs:/") {
         let (run_id, path) = rest.split_once('/').unwrap_or((rest, ""));
@@ -301,6 +309,22 @@ fn storage_location(db: &Db, source: &str) -> Result<String> {
             run.info.artifact_uri.trim_end_matches('/'),
             path.trim_start_matches('/')
         ));
+    }
+    // MLflow 3 registers logged models (`models:/m-<id>`): their files are the logged model's.
+    if let Some(model_id) = source.strip_prefix("models:/").filter(|id| id.starts_with("m-")) {
+        let location: Option<Option<String>> = db
+            .conn
+            .query_row(
+                "SELECT artifact_location FROM logged_models WHERE model_id = ?1",
+                [model_id.trim_end_matches('/')],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| db.err(e))?;
+        return match location {
+            Some(Some(loc)) => Ok(loc),
+            _ => Err(ApiError::not_found(format!("logged model {model_id} does not exist in this store")).into()),
+        };
     }
     Ok(source.to_string())
 }

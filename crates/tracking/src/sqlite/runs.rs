@@ -308,20 +308,6 @@ pub fn metric_history(db: &Db, run_id: &str, key: &str) -> Result<Vec<Metric>> {
     Ok(history)
 }
 
-/// A readable random run name in MLflow's spirit (`brave-owl-417`).
-fn generated_name() -> String {
-    const ADJECTIVES: &[&str] = &[
-        "brave", "calm", "eager", "gentle", "lucky", "quiet", "rapid", "sunny", "witty", "bold",
-    ];
-    const NOUNS: &[&str] = &[
-        "owl", "fox", "lark", "otter", "heron", "lynx", "panda", "wren", "koala", "bison",
-    ];
-    let bytes = *uuid::Uuid::new_v4().as_bytes();
-    let a = ADJECTIVES[bytes[0] as usize % ADJECTIVES.len()];
-    let n = NOUNS[bytes[1] as usize % NOUNS.len()];
-    format!("{a}-{n}-{}", u16::from_le_bytes([bytes[2], bytes[3]]) % 1000)
-}
-
 pub fn create(db: &Db, req: &CreateRun) -> Result<RunInfo> {
     let exp = experiments::get(db, &req.experiment_id)?;
     if exp.lifecycle_stage != LifecycleStage::Active {
@@ -340,7 +326,7 @@ pub fn create(db: &Db, req: &CreateRun) -> Result<RunInfo> {
         .clone()
         .or_else(|| req.tags.get(tag::RUN_NAME).cloned())
         .filter(|n| !n.is_empty())
-        .unwrap_or_else(generated_name);
+        .unwrap_or_else(crate::file::names::random_run_name);
     let user = req
         .user_id
         .clone()
@@ -371,9 +357,7 @@ pub fn create(db: &Db, req: &CreateRun) -> Result<RunInfo> {
 }
 
 fn upsert_tag(db: &Db, run_id: &str, key: &str, value: &str) -> Result<()> {
-    if key.is_empty() {
-        return Err(ApiError::invalid("a tag needs a key").into());
-    }
+    crate::validate::run_tag(key, value)?;
     db.conn
         .execute(
             "INSERT INTO tags (key, value, run_uuid) VALUES (?1, ?2, ?3) \
@@ -415,6 +399,7 @@ pub fn update(db: &Db, run_id: &str, req: &UpdateRun) -> Result<RunInfo> {
 }
 
 pub fn log_batch(db: &Db, run_id: &str, batch: &LogBatch) -> Result<()> {
+    crate::validate::batch(batch)?;
     active_info(db, run_id)?;
     for (key, value) in &batch.params {
         if key.is_empty() {
