@@ -44,11 +44,15 @@ pub const MIN_POINTS: usize = 5;
 /// smallest and largest finite value and its first non-finite value (NaN, ±inf, or the ±f64::MAX
 /// SQL stores use for infinity), in their original order. A history that fits is returned whole.
 pub fn sample_history(history: &[Metric], max_points: usize) -> Vec<Point> {
+    sample_points(history.iter().map(Point::from).collect(), max_points)
+}
+
+/// [`sample_history`] over points that carry no key (stores read them without one).
+pub fn sample_points(mut sorted: Vec<Point>, max_points: usize) -> Vec<Point> {
     let max_points = max_points.max(MIN_POINTS);
-    let mut sorted: Vec<&Metric> = history.iter().collect();
     sorted.sort_by(|a, b| (a.step, a.timestamp).cmp(&(b.step, b.timestamp)));
     if sorted.len() <= max_points {
-        return sorted.into_iter().map(Point::from).collect();
+        return sorted;
     }
     let last = sorted.len() - 1;
     let inner = &sorted[1..last];
@@ -79,7 +83,7 @@ pub fn sample_history(history: &[Metric], max_points: usize) -> Vec<Point> {
         keep.extend(picked.into_iter().map(|i| i + 1));
     }
     keep.push(last);
-    keep.into_iter().map(|i| Point::from(sorted[i])).collect()
+    keep.into_iter().map(|i| sorted[i].clone()).collect()
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ server never outlives the benchmark that started it.
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -115,6 +116,14 @@ class Server:
             pass
         self.process = None
 
+    def kill(self):
+        """Stops the server's whole process group without waiting."""
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
     def get(self, path, params):
         query = urllib.parse.urlencode(params, doseq=True)
         with urllib.request.urlopen(self.url(f"{path}?{query}"), timeout=HTTP_TIMEOUT_S) as r:
@@ -162,8 +171,11 @@ def main():
     server = None
 
     def stop_and_exit():
+        # Killed at once and exited at once: the main thread must not get to report the
+        # server's absence as a failure first.
         if server is not None:
-            server.stop()
+            server.kill()
+        shutil.rmtree(workdir, ignore_errors=True)
         os._exit(3)
 
     if args.watch_stdin:
@@ -251,6 +263,7 @@ def main():
         if server is not None:
             server.stop()
             server = None
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ use crate::uri::{parse_location, Location};
 use runlens_core::ipc::StoreKind;
 use runlens_core::project::{group_into_projects, Project};
 use runlens_core::request::*;
-use runlens_core::sampling::{sample_history, SampledSeries};
+use runlens_core::sampling::SampledSeries;
 use runlens_core::tree::{build_run_tree, RunNode};
 use runlens_core::*;
 use serde::{Deserialize, Serialize};
@@ -184,12 +184,7 @@ impl Tracking {
             tasks.spawn(async move {
                 // The semaphore is never closed, so acquiring only waits.
                 let _slot = slots.acquire_owned().await.ok();
-                let series = store.metric_history(&run_id, &key).await.map(|history| SampledSeries {
-                    total_points: history.len(),
-                    points: sample_history(&history, max_points),
-                    run_id,
-                    key,
-                });
+                let series = store.sampled_history(&run_id, &key, max_points).await;
                 (index, series)
             });
         }

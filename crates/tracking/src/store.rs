@@ -5,6 +5,7 @@ use crate::error::Result;
 use async_trait::async_trait;
 use runlens_core::ipc::StoreKind;
 use runlens_core::request::*;
+use runlens_core::sampling::{sample_history, SampledSeries};
 use runlens_core::*;
 
 #[async_trait]
@@ -31,6 +32,17 @@ pub trait Store: Send + Sync + 'static {
     async fn get_run(&self, run_id: &str) -> Result<Run>;
     /// Every point of one metric of one run, ordered by step then timestamp.
     async fn metric_history(&self, run_id: &str, key: &str) -> Result<Vec<Metric>>;
+    /// One history sampled to at most `max_points` points (see `runlens_core::sampling`). Stores
+    /// that can read points more cheaply than whole metrics override it.
+    async fn sampled_history(&self, run_id: &str, key: &str, max_points: usize) -> Result<SampledSeries> {
+        let history = self.metric_history(run_id, key).await?;
+        Ok(SampledSeries {
+            run_id: run_id.to_string(),
+            key: key.to_string(),
+            total_points: history.len(),
+            points: sample_history(&history, max_points),
+        })
+    }
     async fn create_run(&self, req: &CreateRun) -> Result<RunInfo>;
     async fn update_run(&self, run_id: &str, req: &UpdateRun) -> Result<RunInfo>;
     async fn log_batch(&self, run_id: &str, batch: &LogBatch) -> Result<()>;

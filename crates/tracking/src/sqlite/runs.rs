@@ -6,6 +6,7 @@ use crate::error::Result;
 use runlens_core::filter::parse_run_filter;
 use runlens_core::order::parse_run_order;
 use runlens_core::request::{CreateRun, LogBatch, SearchRuns, UpdateRun};
+use runlens_core::sampling::Point;
 use runlens_core::*;
 use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 use std::collections::HashMap;
@@ -274,7 +275,9 @@ fn active_info(db: &Db, run_id: &str) -> Result<RunInfo> {
     Ok(info)
 }
 
-pub fn metric_history(db: &Db, run_id: &str, key: &str) -> Result<Vec<Metric>> {
+/// Every point of one metric in MLflow's order (step, timestamp, then the stored value), without
+/// the key: a 100k history is read without 100k key strings.
+pub fn metric_points(db: &Db, run_id: &str, key: &str) -> Result<Vec<Point>> {
     info(db, run_id)?;
     // Ordering by step alone lets SQLite walk index_metrics_run_uuid_key_step in order. With
     // `ORDER BY step, timestamp, value` it prefers the primary-key index (key first, covering)
@@ -288,24 +291,34 @@ pub fn metric_history(db: &Db, run_id: &str, key: &str) -> Result<Vec<Metric>> {
         .map_err(|e| db.err(e))?;
     let rows = stmt
         .query_map(params![run_id, key], |r| {
-            Ok(Metric {
-                key: key.to_string(),
+            Ok(Point {
                 value: metric_value(r.get(0)?, r.get::<_, Option<bool>>(3)?.unwrap_or(false)),
                 timestamp: r.get(1)?,
                 step: r.get(2)?,
             })
         })
         .map_err(|e| db.err(e))?;
-    let mut history = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| db.err(e))?;
-    // MLflow's order: step, timestamp, then the value as stored (NaN as 0). The sort is stable
-    // and linear on the rows SQLite returns, which are already ordered by step.
-    let stored = |m: &Metric| stored_value(m.value).0;
-    history.sort_by(|a, b| {
+    let mut points = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| db.err(e))?;
+    // The sort is stable and linear on rows SQLite already returns ordered by step.
+    let stored = |p: &Point| stored_value(p.value).0;
+    points.sort_by(|a, b| {
         (a.step, a.timestamp)
             .cmp(&(b.step, b.timestamp))
             .then_with(|| stored(a).partial_cmp(&stored(b)).unwrap_or(std::cmp::Ordering::Equal))
     });
-    Ok(history)
+    Ok(points)
+}
+
+pub fn metric_history(db: &Db, run_id: &str, key: &str) -> Result<Vec<Metric>> {
+    Ok(metric_points(db, run_id, key)?
+        .into_iter()
+        .map(|p| Metric {
+            key: key.to_string(),
+            value: p.value,
+            timestamp: p.timestamp,
+            step: p.step,
+        })
+        .collect())
 }
 
 pub fn create(db: &Db, req: &CreateRun) -> Result<RunInfo> {
