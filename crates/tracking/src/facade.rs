@@ -67,50 +67,33 @@ impl Tracking {
 
     /// Every experiment matching the search, across all pages.
     pub async fn all_experiments(&self, req: &SearchExperiments) -> Result<Vec<Experiment>> {
-        let mut req = req.clone();
-        let mut all = Vec::new();
-        loop {
-            let page = self.store.search_experiments(&req).await?;
-            all.extend(page.items);
-            match page.next_page_token {
-                Some(t) if req.page.max_results.is_none() || all.len() < req.page.max_results.unwrap_or(0) => {
-                    req.page.page_token = Some(t)
-                }
-                _ => break,
-            }
-        }
-        Ok(all)
+        every_page(req.page.page_token.clone(), |token| {
+            let (store, mut req) = (self.store.clone(), req.clone());
+            req.page.page_token = token;
+            async move { store.search_experiments(&req).await }
+        })
+        .await
     }
 
-    /// Every run matching the search, across all pages.
+    /// Every run matching the search, across all pages (of MLflow's largest size).
     pub async fn all_runs(&self, req: &SearchRuns) -> Result<Vec<Run>> {
-        let mut req = req.clone();
-        req.page.max_results.get_or_insert(PageRequest::MAX_LIMIT);
-        let mut all = Vec::new();
-        loop {
-            let page = self.store.search_runs(&req).await?;
-            all.extend(page.items);
-            match page.next_page_token {
-                Some(t) => req.page.page_token = Some(t),
-                None => break,
-            }
-        }
-        Ok(all)
+        every_page(req.page.page_token.clone(), |token| {
+            let (store, mut req) = (self.store.clone(), req.clone());
+            req.page.page_token = token;
+            req.page.max_results.get_or_insert(PageRequest::MAX_LIMIT);
+            async move { store.search_runs(&req).await }
+        })
+        .await
     }
 
     /// Every registered model matching the search, across all pages.
     pub async fn all_registered_models(&self, req: &SearchModels) -> Result<Vec<RegisteredModel>> {
-        let mut req = req.clone();
-        let mut all = Vec::new();
-        loop {
-            let page = self.store.search_registered_models(&req).await?;
-            all.extend(page.items);
-            match page.next_page_token {
-                Some(t) => req.page.page_token = Some(t),
-                None => break,
-            }
-        }
-        Ok(all)
+        every_page(req.page.page_token.clone(), |token| {
+            let (store, mut req) = (self.store.clone(), req.clone());
+            req.page.page_token = token;
+            async move { store.search_registered_models(&req).await }
+        })
+        .await
     }
 
     /// Experiments grouped into projects (`__maxai_project__`, then `project`, else Unassigned).
@@ -256,5 +239,21 @@ impl Tracking {
             self.store.log_batch(run_id, &batch).await?;
         }
         Ok(())
+    }
+}
+
+/// Fetches pages from `first` on, following `next_page_token` until the last page.
+async fn every_page<T, Fut>(first: Option<String>, mut fetch: impl FnMut(Option<String>) -> Fut) -> Result<Vec<T>>
+where
+    Fut: std::future::Future<Output = Result<Page<T>>>,
+{
+    let (mut all, mut token) = (Vec::new(), first);
+    loop {
+        let page = fetch(token.take()).await?;
+        all.extend(page.items);
+        match page.next_page_token {
+            Some(next) => token = Some(next),
+            None => return Ok(all),
+        }
     }
 }
