@@ -197,3 +197,73 @@ async fn a_file_that_is_not_a_store_gives_a_readable_message() {
     app.screenshot("broken-store").await;
     app.close().await;
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn runs_nest_under_their_parents_and_filters_are_checked_as_typed() {
+    let data = empty_dir("tree-data");
+    let app = App::launch(
+        TMP,
+        Launch {
+            cwd: Some(empty_dir("tree")),
+            env: vec![("XDG_DATA_HOME".into(), data.display().to_string())],
+            ..Default::default()
+        },
+    )
+    .await;
+    app.click("#open-demo").await;
+    app.wait_for("#sidebar .experiment").await;
+    let sweep = app
+        .client
+        .find(fantoccini::Locator::XPath(
+            "//button[contains(@class,'experiment') and text()='resnet-sweep']",
+        ))
+        .await
+        .unwrap();
+    sweep.click().await.unwrap();
+    app.wait_for_text("#run-count", "11 runs").await;
+
+    // lr-sweep → 3 trials → 2 folds each, plus the baseline at the root.
+    assert_eq!(app.count("#runs-table tbody tr[data-depth='0']").await, 2);
+    assert_eq!(app.count("#runs-table tbody tr[data-depth='1']").await, 3);
+    assert_eq!(app.count("#runs-table tbody tr[data-depth='2']").await, 6);
+    let toggle = "//tr[.//span[@class='run-name' and text()='lr-sweep']]//button[contains(@class,'tree-toggle')]";
+    let button = app.client.find(fantoccini::Locator::XPath(toggle)).await.unwrap();
+    assert!(
+        button.text().await.unwrap().contains('9'),
+        "the toggle counts the 9 runs below"
+    );
+    button.click().await.unwrap();
+    assert_eq!(
+        app.count("#runs-table tbody tr").await,
+        2,
+        "collapsing hides every descendant"
+    );
+    app.client
+        .find(fantoccini::Locator::XPath(toggle))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(app.count("#runs-table tbody tr").await, 11);
+
+    // A filter that does not parse says where, at once, and cannot be applied.
+    app.type_into("#run-filter", "metrics.val/accuracy >").await;
+    let error = app.wait_for_text("#filter-error", "character 23").await;
+    assert!(error.contains("expected a value"), "{error}");
+    assert_eq!(
+        app.eval("return document.querySelector('#filter-form button[type=submit]').disabled")
+            .await,
+        true
+    );
+    app.screenshot("runs-filter-error").await;
+
+    // A valid one is applied by the store; the folds stay under their trial.
+    app.click("#filter-form button.quiet").await;
+    app.type_into("#run-filter", "params.lr = '0.01'").await;
+    app.click("#filter-form button[type=submit]").await;
+    app.wait_for_text("#run-count", "3 runs matching").await;
+    assert_eq!(app.count("#runs-table tbody tr[data-depth='1']").await, 2);
+    app.screenshot("runs-tree-filtered").await;
+    app.close().await;
+}

@@ -3,23 +3,38 @@
 use crate::app::{ErrorBanner, Shell};
 use crate::{format, ipc};
 use leptos::prelude::*;
+use runlens_core::filter::parse_run_filter;
 use runlens_core::ipc::{ListRunsRequest, RunsPage};
+use runlens_core::tree::{build_run_tree, RunNode};
 use runlens_core::{tag, PageRequest, Run, ViewType};
+use std::collections::HashSet;
+use std::sync::Arc;
 
 const PAGE: usize = 200;
+/// Deeper runs are indented like this level (style.css has one rule per level).
+const MAX_INDENT: usize = 6;
 
 #[component]
 pub fn RunsView() -> impl IntoView {
     let shell = expect_context::<Shell>();
+    let filter_text = RwSignal::new(String::new());
+    let applied = RwSignal::new(None::<String>);
+    // Another experiment starts unfiltered.
+    Effect::new(move |_| {
+        shell.experiment.track();
+        filter_text.set(String::new());
+        applied.set(None);
+    });
     let page = LocalResource::new(move || {
         let experiment = shell.experiment.get();
+        let filter = applied.get();
         async move {
             match experiment {
                 None => None,
                 Some(id) => Some(
                     ipc::list_runs(ListRunsRequest {
                         experiment_id: id,
-                        filter: None,
+                        filter,
                         order_by: vec![],
                         view_type: ViewType::ActiveOnly,
                         page: PageRequest {
@@ -38,29 +53,112 @@ pub fn RunsView() -> impl IntoView {
             <div class="empty-state"><p>"Choose an experiment on the left to see its runs."</p></div>
         }
         .into_any(),
-        Some(Some(Err(e))) => view! { <ErrorBanner error=e /> }.into_any(),
-        Some(Some(Ok(p))) => view! { <RunsTable page=p /> }.into_any(),
+        Some(Some(Err(e))) => view! {
+            <FilterBar text=filter_text applied />
+            <ErrorBanner error=e />
+        }
+        .into_any(),
+        Some(Some(Ok(p))) => view! { <RunsTable page=p filter_text applied /> }.into_any(),
     }
 }
 
+/// MLflow's filter syntax, checked as it is typed (the core parser runs here in wasm): a filter
+/// that does not parse shows where and what was expected, and is not sent.
 #[component]
-fn RunsTable(page: RunsPage) -> impl IntoView {
+fn FilterBar(text: RwSignal<String>, applied: RwSignal<Option<String>>) -> impl IntoView {
+    let error = Memo::new(move |_| parse_run_filter(&text.get()).err());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if error.get_untracked().is_none() {
+            let t = text.get_untracked().trim().to_string();
+            applied.set((!t.is_empty()).then_some(t));
+        }
+    };
+    let clear = move |_| {
+        text.set(String::new());
+        applied.set(None);
+    };
+    view! {
+        <form class="filter-bar" id="filter-form" on:submit=submit>
+            <input id="run-filter" type="text" spellcheck="false" autocomplete="off"
+                placeholder="metrics.accuracy > 0.9 AND params.lr = '0.01'"
+                class:invalid=move || error.get().is_some()
+                prop:value=move || text.get()
+                on:input=move |ev| text.set(event_target_value(&ev)) />
+            <button type="submit" class="primary" disabled=move || error.get().is_some()>"Filter"</button>
+            <button type="button" class="quiet" on:click=clear>"Clear"</button>
+        </form>
+        {move || error.get().map(|e| {
+            let chars: Vec<char> = text.get().chars().collect();
+            let at = e.position.min(chars.len());
+            let before: String = chars[..at].iter().collect();
+            let marked: String = chars.get(at).map(|c| c.to_string()).unwrap_or_else(|| " ".into());
+            let after: String = chars.get(at + 1..).map(|r| r.iter().collect()).unwrap_or_default();
+            view! {
+                <div class="filter-error" id="filter-error" role="alert">
+                    <code class="filter-echo">{before}<mark>{marked}</mark>{after}</code>
+                    <span>{e.to_string()}</span>
+                </div>
+            }
+        })}
+    }
+}
+
+/// One visible row of the run tree.
+#[derive(Clone)]
+struct TreeRow {
+    run: Run,
+    depth: usize,
+    children: usize,
+}
+
+/// The rows to show: every root, and the children of runs that are not collapsed.
+fn visible_rows(forest: &[RunNode], collapsed: &HashSet<String>) -> Vec<TreeRow> {
+    fn walk(node: &RunNode, depth: usize, collapsed: &HashSet<String>, out: &mut Vec<TreeRow>) {
+        out.push(TreeRow {
+            run: node.run.clone(),
+            depth,
+            children: node.descendant_count(),
+        });
+        if !collapsed.contains(&node.run.info.run_id) {
+            for child in &node.children {
+                walk(child, depth + 1, collapsed, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for root in forest {
+        walk(root, 0, collapsed, &mut out);
+    }
+    out
+}
+
+#[component]
+fn RunsTable(page: RunsPage, filter_text: RwSignal<String>, applied: RwSignal<Option<String>>) -> impl IntoView {
     let exp = page.experiment.clone();
     let count = page.runs.len();
     let more = page.next_page_token.is_some();
     let description = exp.description().map(str::to_string);
+    let filtered = applied.get_untracked().is_some();
+    let forest = Arc::new(build_run_tree(page.runs));
+    let collapsed = RwSignal::new(HashSet::<String>::new());
+    let rows = move || visible_rows(&forest, &collapsed.get());
     view! {
         <section class="runs" id="runs">
             <header class="runs-head">
                 <h1 id="experiment-title">{exp.name.clone()}</h1>
                 <span class="muted">"experiment " {exp.experiment_id.clone()}</span>
                 <span class="run-count" id="run-count">
-                    {count} {if count == 1 { " run" } else { " runs" }} {more.then_some(format!(" (first {PAGE})"))}
+                    {count} {if count == 1 { " run" } else { " runs" }}
+                    {filtered.then_some(" matching")}
+                    {more.then_some(format!(" (first {PAGE})"))}
                 </span>
             </header>
             {description.map(|d| view! { <p class="description">{d}</p> })}
-            {if page.runs.is_empty() {
-                view! { <p class="muted">"No runs in this experiment yet."</p> }.into_any()
+            <FilterBar text=filter_text applied />
+            {if count == 0 {
+                let empty = if filtered { "No run matches this filter." } else { "No runs in this experiment yet." };
+                view! { <p class="muted" id="no-runs">{empty}</p> }.into_any()
             } else {
                 view! {
                     <table class="runs-table" id="runs-table">
@@ -69,7 +167,7 @@ fn RunsTable(page: RunsPage) -> impl IntoView {
                             <th>"Duration"</th><th>"Run type"</th><th>"Source / commit"</th><th>"Metrics"</th>
                         </tr></thead>
                         <tbody>
-                            {page.runs.into_iter().map(|r| view! { <RunRow run=r /> }).collect_view()}
+                            {move || rows().into_iter().map(|row| view! { <RunRow row collapsed /> }).collect_view()}
                         </tbody>
                     </table>
                 }.into_any()
@@ -91,10 +189,10 @@ fn short_commit(run: &Run) -> String {
 }
 
 #[component]
-fn RunRow(run: Run) -> impl IntoView {
+fn RunRow(row: TreeRow, collapsed: RwSignal<HashSet<String>>) -> impl IntoView {
+    let TreeRow { run, depth, children } = row;
     let info = run.info.clone();
     let status = info.status.as_str();
-    let child = run.parent_run_id().is_some();
     let metrics: Vec<String> = run
         .data
         .metrics
@@ -102,16 +200,42 @@ fn RunRow(run: Run) -> impl IntoView {
         .take(3)
         .map(|m| format!("{} {}", m.key, format::metric(m.value)))
         .collect();
+    let id = info.run_id.clone();
+    let toggle = (children > 0).then(|| {
+        let id = id.clone();
+        let is_collapsed = {
+            let id = id.clone();
+            move || collapsed.with(|c| c.contains(&id))
+        };
+        let flip = move |_| {
+            collapsed.update(|c| {
+                if !c.remove(&id) {
+                    c.insert(id.clone());
+                }
+            })
+        };
+        view! {
+            <button class="tree-toggle" title="Show or hide child runs" on:click=flip>
+                {move || if is_collapsed() { "▸" } else { "▾" }}
+                <span class="child-count">{children}</span>
+            </button>
+        }
+    });
     view! {
-        <tr data-run-id=info.run_id.clone() class:child=child>
+        <tr data-run-id=info.run_id.clone() data-depth=depth class:child={depth > 0}>
             <td><span class=format!("status status-{}", status.to_ascii_lowercase())>{status}</span></td>
-            <td class="name" title=info.run_id.clone()>{info.run_name.clone()}</td>
+            <td class="name" title=info.run_id.clone()>
+                <span class=format!("tree-cell depth-{}", depth.min(MAX_INDENT))>
+                    {toggle}
+                    <span class="run-name">{info.run_name.clone()}</span>
+                </span>
+            </td>
             <td>{info.user_id.clone()}</td>
             <td class="num">{format::datetime(info.start_time)}</td>
             <td class="num">{format::duration(info.start_time, info.end_time)}</td>
             <td>{run.data.tags.get(tag::MAXAI_RUN_TYPE).cloned().unwrap_or_default()}</td>
             <td class="mono">{short_commit(&run)}</td>
-            <td class="metrics">{metrics.join(" · ")}</td>
+            <td class="metrics">{metrics.into_iter().map(|m| view! { <div>{m}</div> }).collect_view()}</td>
         </tr>
     }
 }
