@@ -267,3 +267,73 @@ async fn runs_nest_under_their_parents_and_filters_are_checked_as_typed() {
     app.screenshot("runs-tree-filtered").await;
     app.close().await;
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn column_headers_sort_through_the_store_and_the_view_switch_shows_deleted_runs() {
+    let fx = fixtures(TMP);
+    let db = fx.fresh_sqlite_copy();
+    let dump = fx.dump(Kind::Sqlite);
+    let app = App::launch(
+        TMP,
+        Launch {
+            args: vec![db.display().to_string()],
+            cwd: Some(empty_dir("sort")),
+            ..Default::default()
+        },
+    )
+    .await;
+    let exp = dump
+        .experiments
+        .iter()
+        .find(|e| e.name == "vision/resnet-sweep")
+        .expect("the fixture's sweep");
+    app.click(&format!(
+        "#sidebar .experiment[data-experiment-id='{}']",
+        exp.experiment_id
+    ))
+    .await;
+    app.wait_for("#runs-table tbody tr").await;
+    let active: Vec<&runlens_core::Run> = dump.runs[&exp.experiment_id]
+        .iter()
+        .filter(|r| r.info.lifecycle_stage == LifecycleStage::Active)
+        .collect();
+
+    // Roots in name order, as the store sorted them (children stay under their parent).
+    let root_ids: std::collections::HashSet<&str> = active.iter().map(|r| r.info.run_id.as_str()).collect();
+    let mut roots: Vec<String> = active
+        .iter()
+        .filter(|r| r.parent_run_id().is_none_or(|p| !root_ids.contains(p)))
+        .map(|r| r.info.run_name.clone())
+        .collect();
+    roots.sort();
+    app.click("button.sort[data-sort-key='attributes.run_name']").await;
+    app.wait_for("th[aria-sort='ascending']").await;
+    let shown = app.all_texts("#runs-table tbody tr[data-depth='0'] .run-name").await;
+    assert_eq!(shown, roots, "ascending by name");
+    app.click("button.sort[data-sort-key='attributes.run_name']").await;
+    app.wait_for("th[aria-sort='descending']").await;
+    let shown = app.all_texts("#runs-table tbody tr[data-depth='0'] .run-name").await;
+    roots.reverse();
+    assert_eq!(shown, roots, "then descending");
+    app.screenshot("runs-sorted-by-name").await;
+
+    // The fixture deleted one run of this experiment; "Deleted" shows exactly MLflow's deleted runs.
+    let deleted: Vec<String> = dump.runs[&exp.experiment_id]
+        .iter()
+        .filter(|r| r.info.lifecycle_stage == LifecycleStage::Deleted)
+        .map(|r| r.info.run_name.clone())
+        .collect();
+    app.eval("const s = document.getElementById('run-view'); s.value = 'DELETED_ONLY'; s.dispatchEvent(new Event('change'));")
+        .await;
+    if deleted.is_empty() {
+        app.wait_for_text("#no-runs", "No deleted runs").await;
+    } else {
+        app.wait_for_text("#run-count", &format!("{} run", deleted.len())).await;
+        let mut shown = app.all_texts("#runs-table tbody .run-name").await;
+        let mut expected = deleted.clone();
+        shown.sort();
+        expected.sort();
+        assert_eq!(shown, expected);
+    }
+    app.close().await;
+}

@@ -19,15 +19,26 @@ pub fn RunsView() -> impl IntoView {
     let shell = expect_context::<Shell>();
     let filter_text = RwSignal::new(String::new());
     let applied = RwSignal::new(None::<String>);
-    // Another experiment starts unfiltered.
+    let sort = RwSignal::new(None::<Sort>);
+    let view_type = RwSignal::new(ViewType::ActiveOnly);
+    let query = Query {
+        filter_text,
+        applied,
+        sort,
+        view_type,
+    };
+    // Another experiment starts unfiltered, in the store's default order.
     Effect::new(move |_| {
         shell.experiment.track();
         filter_text.set(String::new());
         applied.set(None);
+        sort.set(None);
     });
     let page = LocalResource::new(move || {
         let experiment = shell.experiment.get();
         let filter = applied.get();
+        let order_by = sort.get().map(|s| vec![s.order_by()]).unwrap_or_default();
+        let view_type = view_type.get();
         async move {
             match experiment {
                 None => None,
@@ -35,8 +46,8 @@ pub fn RunsView() -> impl IntoView {
                     ipc::list_runs(ListRunsRequest {
                         experiment_id: id,
                         filter,
-                        order_by: vec![],
-                        view_type: ViewType::ActiveOnly,
+                        order_by,
+                        view_type,
                         page: PageRequest {
                             max_results: Some(PAGE),
                             page_token: None,
@@ -54,18 +65,90 @@ pub fn RunsView() -> impl IntoView {
         }
         .into_any(),
         Some(Some(Err(e))) => view! {
-            <FilterBar text=filter_text applied />
+            <FilterBar query />
             <ErrorBanner error=e />
         }
         .into_any(),
-        Some(Some(Ok(p))) => view! { <RunsTable page=p filter_text applied /> }.into_any(),
+        Some(Some(Ok(p))) => view! { <RunsTable page=p query /> }.into_any(),
     }
 }
 
-/// MLflow's filter syntax, checked as it is typed (the core parser runs here in wasm): a filter
-/// that does not parse shows where and what was expected, and is not sent.
+/// How the table asks the store for runs: filter (as typed and as applied), order, lifecycle.
+#[derive(Clone, Copy)]
+struct Query {
+    filter_text: RwSignal<String>,
+    applied: RwSignal<Option<String>>,
+    sort: RwSignal<Option<Sort>>,
+    view_type: RwSignal<ViewType>,
+}
+
+/// A column the store sorts by (MLflow `order_by` syntax) and the direction.
+#[derive(Clone, Copy, PartialEq, Debug)]
+struct Sort {
+    key: &'static str,
+    ascending: bool,
+}
+
+impl Sort {
+    fn order_by(self) -> String {
+        format!("{} {}", self.key, if self.ascending { "ASC" } else { "DESC" })
+    }
+}
+
+/// The table's columns: title and, when the store can sort by it, the `order_by` key.
+const COLUMNS: [(&str, Option<&str>); 8] = [
+    ("Status", Some("attributes.status")),
+    ("Name", Some("attributes.run_name")),
+    ("User", Some("attributes.user_id")),
+    ("Started", Some("attributes.start_time")),
+    ("Duration", None),
+    ("Run type", Some("tags.`__maxai_run_type__`")),
+    ("Source / commit", Some("tags.`mlflow.source.git.commit`")),
+    ("Metrics", None),
+];
+
+/// A header that sorts by its column when clicked: ascending first, then descending.
 #[component]
-fn FilterBar(text: RwSignal<String>, applied: RwSignal<Option<String>>) -> impl IntoView {
+fn ColumnHeader(title: &'static str, key: Option<&'static str>, sort: RwSignal<Option<Sort>>) -> impl IntoView {
+    let Some(key) = key else {
+        return view! { <th>{title}</th> }.into_any();
+    };
+    let state = move || sort.get().filter(|s| s.key == key);
+    let click = move |_| {
+        let ascending = !matches!(state(), Some(Sort { ascending: true, .. }));
+        sort.set(Some(Sort { key, ascending }));
+    };
+    let aria = move || match state() {
+        Some(Sort { ascending: true, .. }) => "ascending",
+        Some(_) => "descending",
+        None => "none",
+    };
+    view! {
+        <th aria-sort=aria>
+            <button class="sort" data-sort-key=key on:click=click>
+                {title}
+                <span class="sort-mark">{move || match state() {
+                    Some(Sort { ascending: true, .. }) => "▲",
+                    Some(_) => "▼",
+                    None => "",
+                }}</span>
+            </button>
+        </th>
+    }
+    .into_any()
+}
+
+/// MLflow's filter syntax, checked as it is typed (the core parser runs here in wasm): a filter
+/// that does not parse shows where and what was expected, and is not sent. Beside it, which
+/// runs to show: active, deleted or all.
+#[component]
+fn FilterBar(query: Query) -> impl IntoView {
+    let Query {
+        filter_text: text,
+        applied,
+        view_type,
+        ..
+    } = query;
     let error = Memo::new(move |_| parse_run_filter(&text.get()).err());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -87,6 +170,13 @@ fn FilterBar(text: RwSignal<String>, applied: RwSignal<Option<String>>) -> impl 
                 on:input=move |ev| text.set(event_target_value(&ev)) />
             <button type="submit" class="primary" disabled=move || error.get().is_some()>"Filter"</button>
             <button type="button" class="quiet" on:click=clear>"Clear"</button>
+            <select id="run-view" title="Which runs to show"
+                on:change=move |ev| view_type.set(ViewType::parse(&event_target_value(&ev)).unwrap_or_default())
+                prop:value=move || view_type.get().as_str()>
+                <option value="ACTIVE_ONLY">"Active"</option>
+                <option value="DELETED_ONLY">"Deleted"</option>
+                <option value="ALL">"All"</option>
+            </select>
         </form>
         {move || error.get().map(|e| {
             let chars: Vec<char> = text.get().chars().collect();
@@ -134,12 +224,12 @@ fn visible_rows(forest: &[RunNode], collapsed: &HashSet<String>) -> Vec<TreeRow>
 }
 
 #[component]
-fn RunsTable(page: RunsPage, filter_text: RwSignal<String>, applied: RwSignal<Option<String>>) -> impl IntoView {
+fn RunsTable(page: RunsPage, query: Query) -> impl IntoView {
     let exp = page.experiment.clone();
     let count = page.runs.len();
     let more = page.next_page_token.is_some();
     let description = exp.description().map(str::to_string);
-    let filtered = applied.get_untracked().is_some();
+    let filtered = query.applied.get_untracked().is_some();
     let forest = Arc::new(build_run_tree(page.runs));
     let collapsed = RwSignal::new(HashSet::<String>::new());
     let rows = move || visible_rows(&forest, &collapsed.get());
@@ -155,16 +245,19 @@ fn RunsTable(page: RunsPage, filter_text: RwSignal<String>, applied: RwSignal<Op
                 </span>
             </header>
             {description.map(|d| view! { <p class="description">{d}</p> })}
-            <FilterBar text=filter_text applied />
+            <FilterBar query />
             {if count == 0 {
-                let empty = if filtered { "No run matches this filter." } else { "No runs in this experiment yet." };
+                let empty = match (filtered, query.view_type.get_untracked()) {
+                    (true, _) => "No run matches this filter.",
+                    (false, ViewType::DeletedOnly) => "No deleted runs in this experiment.",
+                    _ => "No runs in this experiment yet.",
+                };
                 view! { <p class="muted" id="no-runs">{empty}</p> }.into_any()
             } else {
                 view! {
                     <table class="runs-table" id="runs-table">
                         <thead><tr>
-                            <th>"Status"</th><th>"Name"</th><th>"User"</th><th>"Started"</th>
-                            <th>"Duration"</th><th>"Run type"</th><th>"Source / commit"</th><th>"Metrics"</th>
+                            {COLUMNS.into_iter().map(|(title, key)| view! { <ColumnHeader title key sort=query.sort /> }).collect_view()}
                         </tr></thead>
                         <tbody>
                             {move || rows().into_iter().map(|row| view! { <RunRow row collapsed /> }).collect_view()}
