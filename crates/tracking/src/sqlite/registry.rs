@@ -7,7 +7,7 @@ use runlens_core::order::{compare_experiments, parse_experiment_order};
 use runlens_core::request::{CreateModelVersion, SearchModels, TransitionStage};
 use runlens_core::*;
 use rusqlite::{params, OptionalExtension, Row};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// MLflow marks soft-deleted versions with this stage; they are invisible to clients.
 const DELETED_INTERNAL: &str = "Deleted_Internal";
@@ -16,17 +16,7 @@ const VERSION_COLUMNS: &str = "name, version, creation_time, last_updated_time, 
                                source, run_id, status, status_message, run_link";
 
 fn registry_present(db: &Db) -> Result<()> {
-    let present = db
-        .conn
-        .query_row(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'registered_models'",
-            [],
-            |_| Ok(()),
-        )
-        .optional()
-        .map_err(|e| db.err(e))?
-        .is_some();
-    if present {
+    if db.schema.has_registry {
         Ok(())
     } else {
         Err(ApiError::new(ErrorCode::FeatureDisabled, "this store has no model registry tables").into())
@@ -220,30 +210,75 @@ pub fn search_models(db: &Db, req: &SearchModels) -> Result<Page<RegisteredModel
     if order.is_empty() {
         order.push(parse_experiment_order("name ASC")?);
     }
+    // A cheap pass over names, times and tags (two queries) filters, sorts and pages; only the
+    // page's models are then loaded in full, keeping the read transaction short.
     let ws = db.workspace("m");
     let mut stmt = db
         .conn
-        .prepare_cached(&format!("SELECT name FROM registered_models m WHERE 1 = 1{ws}"))
+        .prepare_cached(&format!(
+            "SELECT name, creation_time, last_updated_time, description FROM registered_models m WHERE 1 = 1{ws}"
+        ))
         .map_err(|e| db.err(e))?;
-    let names = stmt
-        .query_map([], |r| r.get::<_, String>(0))
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(ModelRow {
+                name: r.get(0)?,
+                creation: r.get(1)?,
+                updated: r.get(2)?,
+                description: r.get(3)?,
+            })
+        })
         .map_err(|e| db.err(e))?
         .collect::<rusqlite::Result<Vec<_>>>()
         .map_err(|e| db.err(e))?;
-    let mut models = names.iter().map(|n| get_model(db, n)).collect::<Result<Vec<_>>>()?;
-    // Filter and sort through the experiment logic: a model has a name, tags and two times.
-    let as_experiment = |m: &RegisteredModel| Experiment {
-        experiment_id: String::new(),
-        name: m.name.clone(),
-        artifact_location: String::new(),
-        lifecycle_stage: LifecycleStage::Active,
-        creation_time: m.creation_timestamp,
-        last_update_time: m.last_updated_timestamp,
-        tags: m.tags.clone(),
-    };
-    models.retain(|m| filter.matches_experiment(&as_experiment(m)));
-    models.sort_by(|a, b| compare_experiments(&as_experiment(a), &as_experiment(b), &order));
-    Ok(Page::slice(models, &req.page)?)
+    let ws = db.workspace("t");
+    let mut stmt = db
+        .conn
+        .prepare_cached(&format!(
+            "SELECT name, key, value FROM registered_model_tags t WHERE 1 = 1{ws}"
+        ))
+        .map_err(|e| db.err(e))?;
+    let mut tags: HashMap<String, Tags> = HashMap::new();
+    for row in stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })
+        .map_err(|e| db.err(e))?
+    {
+        let (name, key, value) = row.map_err(|e| db.err(e))?;
+        tags.entry(name).or_default().insert(key, value.unwrap_or_default());
+    }
+    // Filtered and sorted by the experiment logic: a model has a name, tags and two times.
+    let mut candidates: Vec<(Experiment, ModelRow)> = rows
+        .into_iter()
+        .map(|row| {
+            let as_experiment = Experiment {
+                experiment_id: String::new(),
+                name: row.name.clone(),
+                artifact_location: String::new(),
+                lifecycle_stage: LifecycleStage::Active,
+                creation_time: row.creation,
+                last_update_time: row.updated,
+                tags: tags.remove(&row.name).unwrap_or_default(),
+            };
+            (as_experiment, row)
+        })
+        .collect();
+    candidates.retain(|(e, _)| filter.matches_experiment(e));
+    candidates.sort_by(|a, b| compare_experiments(&a.0, &b.0, &order));
+    let page = Page::slice(candidates, &req.page)?;
+    Ok(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(|(_, row)| full_model(db, row))
+            .collect::<Result<_>>()?,
+        next_page_token: page.next_page_token,
+    })
 }
 
 fn touch_model(db: &Db, name: &str, now: i64) -> Result<()> {

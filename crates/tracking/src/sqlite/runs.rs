@@ -142,20 +142,8 @@ pub fn load(db: &Db, ids: &[String]) -> Result<Vec<Run>> {
         .collect())
 }
 
-fn has_table(db: &Db, name: &str) -> Result<bool> {
-    db.conn
-        .query_row(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-            [name],
-            |_| Ok(()),
-        )
-        .optional()
-        .map(|o| o.is_some())
-        .map_err(|e| db.err(e))
-}
-
 fn load_inputs(db: &Db, chunk: &[String], runs: &mut HashMap<String, Run>) -> Result<()> {
-    if !has_table(db, "inputs")? || !has_table(db, "datasets")? {
+    if !db.schema.has_datasets {
         return Ok(());
     }
     let marks = placeholders(chunk.len());

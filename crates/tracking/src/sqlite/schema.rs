@@ -15,6 +15,10 @@ pub struct Schema {
     pub read_only: Option<String>,
     /// Whether tables carry MLflow 3's `workspace` column.
     pub has_workspaces: bool,
+    /// Whether the dataset tables exist (MLflow >= 2.4).
+    pub has_datasets: bool,
+    /// Whether the model registry tables exist.
+    pub has_registry: bool,
 }
 
 impl Schema {
@@ -185,6 +189,8 @@ pub fn inspect(conn: &Connection, path: &Path) -> Result<Schema> {
         revision,
         read_only,
         has_workspaces,
+        has_datasets: has_table("inputs")? && has_table("datasets")? && has_table("input_tags")?,
+        has_registry: has_table("registered_models")? && has_table("model_versions")?,
     })
 }
 
