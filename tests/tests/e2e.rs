@@ -16,6 +16,35 @@ fn empty_dir(label: &str) -> std::path::PathBuf {
     dir
 }
 
+/// Starts the app with an empty data directory and opens the demo workspace from the welcome
+/// screen; returns the app and that data directory.
+async fn launch_demo(label: &str) -> (App, std::path::PathBuf) {
+    let data = empty_dir(&format!("{label}-data"));
+    let app = App::launch(
+        TMP,
+        Launch {
+            cwd: Some(empty_dir(label)),
+            env: vec![("XDG_DATA_HOME".into(), data.display().to_string())],
+            ..Default::default()
+        },
+    )
+    .await;
+    app.click("#open-demo").await;
+    app.wait_for("#sidebar .experiment").await;
+    (app, data)
+}
+
+/// Clicks the experiment with this name in the sidebar.
+async fn open_experiment(app: &App, name: &str) {
+    let xpath = format!("//button[contains(@class,'experiment') and text()='{name}']");
+    let button = app
+        .client
+        .find(fantoccini::Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    button.click().await.unwrap();
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn opens_an_mlflow_db_written_by_mlflow_and_lists_its_experiments_and_runs() {
     let fx = fixtures(TMP);
@@ -124,30 +153,12 @@ async fn welcome_screen_appears_when_no_store_is_found() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn demo_workspace_opens_and_mlflow_reads_it() {
-    let data = empty_dir("demo-data");
-    let app = App::launch(
-        TMP,
-        Launch {
-            cwd: Some(empty_dir("demo")),
-            env: vec![("XDG_DATA_HOME".into(), data.display().to_string())],
-            ..Default::default()
-        },
-    )
-    .await;
-    app.click("#open-demo").await;
-    app.wait_for("#sidebar .experiment").await;
+    let (app, data) = launch_demo("demo").await;
     let projects = app.all_texts("#sidebar .project-name").await;
     assert_eq!(projects, vec!["chatbot", "vision", "Unassigned"]);
     let experiments = app.all_texts("#sidebar .experiment").await;
     assert!(experiments.contains(&"resnet-sweep".to_string()), "{experiments:?}");
-    let sweep = app
-        .client
-        .find(fantoccini::Locator::XPath(
-            "//button[contains(@class,'experiment') and text()='resnet-sweep']",
-        ))
-        .await
-        .unwrap();
-    sweep.click().await.unwrap();
+    open_experiment(&app, "resnet-sweep").await;
     app.wait_for_text("#run-count", "11 runs").await;
     app.screenshot("demo-workspace").await;
     app.close().await;
@@ -200,26 +211,8 @@ async fn a_file_that_is_not_a_store_gives_a_readable_message() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn runs_nest_under_their_parents_and_filters_are_checked_as_typed() {
-    let data = empty_dir("tree-data");
-    let app = App::launch(
-        TMP,
-        Launch {
-            cwd: Some(empty_dir("tree")),
-            env: vec![("XDG_DATA_HOME".into(), data.display().to_string())],
-            ..Default::default()
-        },
-    )
-    .await;
-    app.click("#open-demo").await;
-    app.wait_for("#sidebar .experiment").await;
-    let sweep = app
-        .client
-        .find(fantoccini::Locator::XPath(
-            "//button[contains(@class,'experiment') and text()='resnet-sweep']",
-        ))
-        .await
-        .unwrap();
-    sweep.click().await.unwrap();
+    let (app, _data) = launch_demo("tree").await;
+    open_experiment(&app, "resnet-sweep").await;
     app.wait_for_text("#run-count", "11 runs").await;
 
     // lr-sweep → 3 trials → 2 folds each, plus the baseline at the root.
