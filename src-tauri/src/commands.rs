@@ -68,13 +68,14 @@ pub async fn startup(app: AppHandle, state: State<'_, AppState>) -> Result<Start
     if let Some(open) = state.current.read().await.as_ref() {
         return Ok(StartupState::Open {
             store: open.summary.clone(),
+            place: None,
         });
     }
     let env_uri = std::env::var("MLFLOW_TRACKING_URI").ok();
     let cwd = std::env::current_dir().unwrap_or_default();
     match startup::choose(state.requested.as_deref(), env_uri.as_deref(), &cwd) {
         Ok(candidate) => match open(&app, &state, &candidate.uri, &candidate.origin).await {
-            Ok(store) => Ok(StartupState::Open { store }),
+            Ok(store) => Ok(StartupState::Open { store, place: None }),
             Err(error) => Ok(StartupState::Failed {
                 attempted: uri::redact(&candidate.uri),
                 error,
@@ -156,6 +157,7 @@ pub async fn list_runs(state: State<'_, AppState>, request: ListRunsRequest) -> 
     Ok(RunsPage {
         experiment,
         runs: page.items,
+        ancestors: Vec::new(),
         next_page_token: page.next_page_token,
     })
 }

@@ -41,7 +41,7 @@ pub fn App() -> impl IntoView {
     provide_context(shell);
     spawn_local(async move {
         let screen = match ipc::startup().await {
-            Ok(StartupState::Open { store }) => Screen::Workspace(store),
+            Ok(StartupState::Open { store, .. }) => Screen::Workspace(store),
             Ok(StartupState::Welcome { looked_at }) => Screen::Welcome {
                 looked_at,
                 failed: None,

@@ -3,8 +3,10 @@
 //! stay maps.
 
 use runlens_core::ipc::*;
+use runlens_core::preview::ArtifactPreview;
 use runlens_core::project::Project;
-use runlens_core::{ApiError, ErrorCode};
+use runlens_core::sampling::SampledSeries;
+use runlens_core::{ApiError, ErrorCode, Experiment, FileInfo};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -72,4 +74,38 @@ pub async fn list_projects(request: ListProjectsRequest) -> Result<Vec<Project>,
 
 pub async fn list_runs(request: ListRunsRequest) -> Result<RunsPage, ApiError> {
     call("list_runs", Some(&request)).await
+}
+
+pub async fn get_run(run_id: String) -> Result<RunDetail, ApiError> {
+    call("get_run", Some(&RunRequest { run_id })).await
+}
+
+pub async fn list_artifacts(run_id: String, path: Option<String>) -> Result<Vec<FileInfo>, ApiError> {
+    call("list_artifacts", Some(&ListArtifactsRequest { run_id, path })).await
+}
+
+pub async fn preview_artifact(run_id: String, path: String) -> Result<ArtifactPreview, ApiError> {
+    call("preview_artifact", Some(&ArtifactRequest { run_id, path })).await
+}
+
+/// Asks where to save the whole artifact and copies it there; `None` when the user cancels.
+pub async fn save_artifact_as(run_id: String, path: String) -> Result<Option<String>, ApiError> {
+    call("save_artifact_as", Some(&ArtifactRequest { run_id, path })).await
+}
+
+pub async fn sampled_histories(request: SampledHistoriesRequest) -> Result<Vec<SampledSeries>, ApiError> {
+    call("sampled_histories", Some(&request)).await
+}
+
+pub async fn edit_runs(run_ids: Vec<String>, edit: RunEdit) -> Result<EditOutcome, ApiError> {
+    call("edit_runs", Some(&EditRunsRequest { run_ids, edit })).await
+}
+
+/// Applies the change and answers the experiment as the store holds it afterwards.
+pub async fn edit_experiment(experiment_id: String, edit: ExperimentEdit) -> Result<Experiment, ApiError> {
+    call("edit_experiment", Some(&EditExperimentRequest { experiment_id, edit })).await
+}
+
+pub async fn remember_place(place: String) -> Result<(), ApiError> {
+    call("remember_place", Some(&RememberPlaceRequest { place })).await
 }

@@ -6,6 +6,7 @@
 mod app;
 mod format;
 mod ipc;
+mod routes;
 mod runs;
 mod sidebar;
 mod welcome;

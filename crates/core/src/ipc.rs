@@ -2,7 +2,8 @@
 //! takes one request struct (so argument renaming cannot bite) and answers with a value from
 //! this crate or an [`ApiError`](crate::ApiError).
 
-use crate::model::{Experiment, Run, ViewType};
+use crate::metric::MetricValue;
+use crate::model::{Experiment, LifecycleStage, Run, RunStatus, ViewType};
 use crate::page::PageRequest;
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +43,12 @@ impl StoreKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum StartupState {
-    Open { store: StoreSummary },
+    Open {
+        store: StoreSummary,
+        /// Where the user was in this store when the app last closed.
+        #[serde(default)]
+        place: Option<String>,
+    },
     Welcome { looked_at: Vec<String> },
     Failed { attempted: String, error: crate::ApiError },
 }
@@ -76,6 +82,145 @@ pub struct ListRunsRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunsPage {
     pub experiment: Experiment,
+    /// The runs of this page, in the order asked for.
     pub runs: Vec<Run>,
+    /// Ancestors of this page's runs that are not in it (they did not match the filter or are on
+    /// another page), so every run can be shown under its parent.
+    #[serde(default)]
+    pub ancestors: Vec<Run>,
     pub next_page_token: Option<String>,
+}
+
+/// Runs matching a search plus, for runs whose parent is not among them, the ancestors that
+/// place them in the tree (`ancestors` never repeats a run of `runs`).
+impl RunsPage {
+    pub fn all_runs(&self) -> impl Iterator<Item = &Run> {
+        self.runs.iter().chain(self.ancestors.iter())
+    }
+}
+
+/// One run by id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRequest {
+    pub run_id: String,
+}
+
+/// A run as its detail page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunDetail {
+    pub run: Run,
+    pub experiment: Experiment,
+    /// `None` for a root run; a parent that no longer exists has `missing: true`.
+    pub parent: Option<RunRef>,
+    /// Direct children, oldest first.
+    pub children: Vec<RunRef>,
+    /// One entry per metric key, ordered by key.
+    pub metrics: Vec<MetricSummary>,
+}
+
+/// Another run named by a link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRef {
+    pub run_id: String,
+    pub run_name: String,
+    pub status: Option<RunStatus>,
+    pub lifecycle_stage: Option<LifecycleStage>,
+    /// The run id is recorded (e.g. as `mlflow.parentRunId`) but the run is not in the store.
+    #[serde(default)]
+    pub missing: bool,
+}
+
+/// A metric's latest point and its range over the whole history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricSummary {
+    pub key: String,
+    pub latest: MetricValue,
+    pub step: i64,
+    pub timestamp: i64,
+    /// Smallest and largest finite value of the history (`None` when no value is finite).
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// How many points the history has.
+    pub points: usize,
+}
+
+/// A folder of a run's artifacts (`None`: the root).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListArtifactsRequest {
+    pub run_id: String,
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+/// One artifact file of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArtifactRequest {
+    pub run_id: String,
+    pub path: String,
+}
+
+/// Sampled metric histories for charts (see `runlens_core::sampling`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampledHistoriesRequest {
+    pub run_ids: Vec<String>,
+    pub keys: Vec<String>,
+    /// About this many points per series (the backend bounds it).
+    #[serde(default)]
+    pub max_points: Option<usize>,
+}
+
+/// A change applied to each of several runs (a single run is a list of one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EditRunsRequest {
+    pub run_ids: Vec<String>,
+    pub edit: RunEdit,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum RunEdit {
+    Rename { name: String },
+    /// Sets `mlflow.note.content`; an empty text removes the description.
+    SetDescription { text: String },
+    SetTag { key: String, value: String },
+    DeleteTag { key: String },
+    Delete,
+    Restore,
+    /// Ends a run that is still RUNNING (or SCHEDULED) as FAILED or KILLED, now.
+    EndStuck { status: RunStatus },
+}
+
+/// What a bulk edit did: the runs changed, and each failure with its reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct EditOutcome {
+    pub done: Vec<String>,
+    pub failed: Vec<EditFailure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EditFailure {
+    pub run_id: String,
+    pub error: crate::ApiError,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EditExperimentRequest {
+    pub experiment_id: String,
+    pub edit: ExperimentEdit,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum ExperimentEdit {
+    Rename { name: String },
+    Delete,
+    Restore,
+    /// Sets the `__maxai_project__` tag; `None` removes both project tags (Unassigned).
+    AssignProject { project: Option<String> },
+}
+
+/// Where the user is in the app (the route), remembered for the next start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RememberPlaceRequest {
+    pub place: String,
 }

@@ -11,6 +11,7 @@ pub mod metric;
 pub mod model;
 pub mod order;
 pub mod page;
+pub mod preview;
 pub mod project;
 pub mod request;
 pub mod sampling;
