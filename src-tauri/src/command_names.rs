@@ -9,6 +9,15 @@ pub const ALL: &[&str] = &[
     "pick_local_store",
     "list_projects",
     "list_runs",
+    "get_run",
+    "list_artifacts",
+    "preview_artifact",
+    "save_artifact_as",
+    "sampled_histories",
+    "edit_runs",
+    "edit_experiment",
+    "remember_place",
+    "open_link",
 ];
 
 #[cfg(test)]

@@ -1,17 +1,23 @@
 //! The commands the webview may call (listed in `command_names.rs` and granted in
 //! `capabilities/default.json`). Each takes one request struct and returns `Result<_, ApiError>`.
 
-use crate::startup;
 use crate::state::{AppState, OpenStore};
+use crate::{settings, startup};
 use runlens_core::ipc::*;
+use runlens_core::preview::ArtifactPreview;
 use runlens_core::project::Project;
 use runlens_core::request::SearchRuns;
-use runlens_core::ApiError;
+use runlens_core::sampling::SampledSeries;
+use runlens_core::{ApiError, Experiment, FileInfo};
 use runlens_tracking::{uri, ConnectOptions, Tracking};
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_opener::OpenerExt;
 
-/// Opens a store, makes it the current one and names it in the window title.
+/// Largest artifact "Save as…" copies (it is held in memory on the way).
+const SAVE_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
+
+/// Opens a store, makes it the current one, names it in the window title and remembers it.
 async fn open(app: &AppHandle, state: &AppState, raw_uri: &str, origin: &str) -> Result<StoreSummary, ApiError> {
     let tracking = Tracking::open(raw_uri, &ConnectOptions::from_env()).await?;
     // A server is first contacted here, so a wrong URL fails now rather than on the first click.
@@ -27,9 +33,12 @@ async fn open(app: &AppHandle, state: &AppState, raw_uri: &str, origin: &str) ->
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.set_title(&format!("{} — Runlens", summary.display_name));
     }
+    let key = settings::store_key(raw_uri);
+    state.update_settings(|s| (s.store_opened(&key), ()));
     *state.current.write().await = Some(OpenStore {
         tracking,
         summary: summary.clone(),
+        key,
     });
     Ok(summary)
 }
@@ -62,20 +71,26 @@ fn url_host(uri: &str) -> Result<String, ()> {
     Ok(rest.trim_end_matches('/').to_string())
 }
 
-/// What to show at start: the store chosen by [`startup::choose`], or the welcome screen.
+/// What to show at start: the store chosen by [`startup::choose`] and the place remembered in
+/// it, or the welcome screen.
 #[tauri::command]
 pub async fn startup(app: AppHandle, state: State<'_, AppState>) -> Result<StartupState, ApiError> {
+    let remembered = state.settings();
     if let Some(open) = state.current.read().await.as_ref() {
         return Ok(StartupState::Open {
             store: open.summary.clone(),
-            place: None,
+            place: remembered.place_for(&open.key),
         });
     }
     let env_uri = std::env::var("MLFLOW_TRACKING_URI").ok();
     let cwd = std::env::current_dir().unwrap_or_default();
-    match startup::choose(state.requested.as_deref(), env_uri.as_deref(), &cwd) {
+    let last_store = remembered.last_store.as_deref();
+    match startup::choose(state.requested.as_deref(), env_uri.as_deref(), last_store, &cwd) {
         Ok(candidate) => match open(&app, &state, &candidate.uri, &candidate.origin).await {
-            Ok(store) => Ok(StartupState::Open { store, place: None }),
+            Ok(store) => Ok(StartupState::Open {
+                store,
+                place: remembered.place_for(&settings::store_key(&candidate.uri)),
+            }),
             Err(error) => Ok(StartupState::Failed {
                 attempted: uri::redact(&candidate.uri),
                 error,
@@ -142,6 +157,7 @@ pub async fn list_projects(state: State<'_, AppState>, request: ListProjectsRequ
         .await?)
 }
 
+/// One page of an experiment's runs, with the ancestors that place them in the run tree.
 #[tauri::command]
 pub async fn list_runs(state: State<'_, AppState>, request: ListRunsRequest) -> Result<RunsPage, ApiError> {
     let tracking = state.tracking().await?;
@@ -154,12 +170,148 @@ pub async fn list_runs(state: State<'_, AppState>, request: ListRunsRequest) -> 
         page: request.page.clone(),
     };
     let page = tracking.search_runs(&search).await?;
+    let ancestors = tracking.ancestors_of(&page.items).await?;
     Ok(RunsPage {
         experiment,
         runs: page.items,
-        ancestors: Vec::new(),
+        ancestors,
         next_page_token: page.next_page_token,
     })
+}
+
+/// A run with its experiment, parent, children and metric summaries.
+#[tauri::command]
+pub async fn get_run(state: State<'_, AppState>, request: RunRequest) -> Result<RunDetail, ApiError> {
+    Ok(state.tracking().await?.run_detail(&request.run_id).await?)
+}
+
+/// One folder level of a run's artifacts.
+#[tauri::command]
+pub async fn list_artifacts(
+    state: State<'_, AppState>,
+    request: ListArtifactsRequest,
+) -> Result<Vec<FileInfo>, ApiError> {
+    let tracking = state.tracking().await?;
+    Ok(tracking
+        .list_artifacts(&request.run_id, request.path.as_deref())
+        .await?)
+}
+
+/// A bounded preview of one artifact (see `runlens_core::preview`).
+#[tauri::command]
+pub async fn preview_artifact(
+    state: State<'_, AppState>,
+    request: ArtifactRequest,
+) -> Result<ArtifactPreview, ApiError> {
+    let tracking = state.tracking().await?;
+    Ok(tracking.preview_artifact(&request.run_id, &request.path).await?)
+}
+
+/// Asks where to save an artifact (system dialog, run here in the backend) and copies the whole
+/// file there. `None` when the user cancels; artifacts over 4 GiB are refused.
+#[tauri::command]
+pub async fn save_artifact_as(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: ArtifactRequest,
+) -> Result<Option<String>, ApiError> {
+    let tracking = state.tracking().await?;
+    let file_name = request.path.rsplit('/').next().unwrap_or("artifact").to_string();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title(format!("Save {file_name} as"))
+        .set_file_name(&file_name)
+        .save_file(move |chosen| {
+            let _ = tx.send(chosen);
+        });
+    let Some(chosen) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    let target = chosen
+        .into_path()
+        .map_err(|e| ApiError::invalid(format!("the chosen place has no local path: {e}")))?;
+    let content = tracking
+        .read_whole_artifact(&request.run_id, &request.path, SAVE_LIMIT)
+        .await?;
+    let written = target.clone();
+    tokio::task::spawn_blocking(move || std::fs::write(&written, &content.bytes))
+        .await
+        .map_err(|e| ApiError::internal(format!("saving the artifact failed: {e}")))?
+        .map_err(|e| {
+            ApiError::new(
+                runlens_core::ErrorCode::Io,
+                format!("cannot write {}", target.display()),
+            )
+            .with_detail(e.to_string())
+        })?;
+    Ok(Some(target.display().to_string()))
+}
+
+/// Metric histories sampled for charts: about `max_points` points per series (5 to 5,000,
+/// 1,000 when not given).
+#[tauri::command]
+pub async fn sampled_histories(
+    state: State<'_, AppState>,
+    request: SampledHistoriesRequest,
+) -> Result<Vec<SampledSeries>, ApiError> {
+    let max_points = request.max_points.unwrap_or(1000).clamp(5, 5000);
+    let tracking = state.tracking().await?;
+    Ok(tracking
+        .sampled_histories(&request.run_ids, &request.keys, max_points)
+        .await?)
+}
+
+/// Applies one edit to each of several runs; failures are reported per run.
+#[tauri::command]
+pub async fn edit_runs(state: State<'_, AppState>, request: EditRunsRequest) -> Result<EditOutcome, ApiError> {
+    let tracking = state.tracking().await?;
+    Ok(tracking.edit_runs(&request.run_ids, &request.edit).await)
+}
+
+/// Applies one edit to an experiment and answers the experiment as stored afterwards.
+#[tauri::command]
+pub async fn edit_experiment(
+    state: State<'_, AppState>,
+    request: EditExperimentRequest,
+) -> Result<Experiment, ApiError> {
+    let tracking = state.tracking().await?;
+    Ok(tracking.edit_experiment(&request.experiment_id, &request.edit).await?)
+}
+
+/// Remembers where the user is in the open store, for the next start (nothing when no store is open).
+#[tauri::command]
+pub async fn remember_place(state: State<'_, AppState>, request: RememberPlaceRequest) -> Result<(), ApiError> {
+    settings::check_place(&request.place)?;
+    if state.current.read().await.is_none() {
+        return Ok(());
+    }
+    state.update_settings(|s| match s.remember_place(&request.place) {
+        Ok(changed) => (changed, Ok(())),
+        Err(e) => (false, Err(e)),
+    })
+}
+
+/// Opens an `http:`, `https:` or `mailto:` link in the system browser; other links are refused.
+#[tauri::command]
+pub async fn open_link(app: AppHandle, request: OpenLinkRequest) -> Result<(), ApiError> {
+    let url = checked_link(&request.url)?;
+    app.opener().open_url(url, None::<&str>).map_err(|e| {
+        ApiError::new(runlens_core::ErrorCode::Io, "the system browser could not be opened").with_detail(e.to_string())
+    })
+}
+
+/// The link as a URL when its scheme is one a browser or mail client should get.
+fn checked_link(text: &str) -> Result<String, ApiError> {
+    let url = tauri::Url::parse(text.trim()).map_err(|e| {
+        ApiError::invalid(format!("{text:?} is not a link Runlens can open")).with_detail(e.to_string())
+    })?;
+    match url.scheme() {
+        "http" | "https" | "mailto" => Ok(url.to_string()),
+        scheme => Err(ApiError::invalid(format!(
+            "Runlens opens only http, https and mailto links, not {scheme}: links"
+        ))),
+    }
 }
 
 #[cfg(test)]
@@ -172,5 +324,27 @@ mod tests {
         assert_eq!(display_name("sqlite:///tmp/x/mlflow.db"), "x/mlflow.db");
         assert_eq!(display_name("http://127.0.0.1:5000/"), "127.0.0.1:5000");
         assert_eq!(display_name("/data/mlruns/"), "data/mlruns");
+    }
+
+    #[test]
+    fn only_web_and_mail_links_open() {
+        assert_eq!(
+            checked_link(" https://mlflow.org/docs ").unwrap(),
+            "https://mlflow.org/docs"
+        );
+        assert_eq!(
+            checked_link("mailto:ann@example.com").unwrap(),
+            "mailto:ann@example.com"
+        );
+        assert!(checked_link("http://127.0.0.1:5000/#/runs").is_ok());
+        for bad in [
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "/experiments/1",
+            "smb://host/share",
+            "x",
+        ] {
+            assert!(checked_link(bad).is_err(), "{bad}");
+        }
     }
 }

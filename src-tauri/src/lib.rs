@@ -6,6 +6,7 @@
 #[allow(dead_code)] // read by build.rs and by its own test
 mod command_names;
 mod commands;
+mod settings;
 mod startup;
 mod state;
 
@@ -17,9 +18,16 @@ pub fn run() {
     let requested = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        // Links are opened by the `open_link` command only: no script is injected into the page.
+        .plugin(
+            tauri_plugin_opener::Builder::new()
+                .open_js_links_on_click(false)
+                .build(),
+        )
         .setup(move |app| {
             let data_dir = app.path().app_data_dir()?;
-            app.manage(AppState::new(requested.clone(), data_dir));
+            let config_dir = app.path().app_config_dir()?;
+            app.manage(AppState::new(requested.clone(), data_dir, config_dir));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -29,6 +37,15 @@ pub fn run() {
             commands::pick_local_store,
             commands::list_projects,
             commands::list_runs,
+            commands::get_run,
+            commands::list_artifacts,
+            commands::preview_artifact,
+            commands::save_artifact_as,
+            commands::sampled_histories,
+            commands::edit_runs,
+            commands::edit_experiment,
+            commands::remember_place,
+            commands::open_link,
         ])
         .run(tauri::generate_context!())
         .expect("Runlens could not start its window");

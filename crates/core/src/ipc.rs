@@ -49,8 +49,13 @@ pub enum StartupState {
         #[serde(default)]
         place: Option<String>,
     },
-    Welcome { looked_at: Vec<String> },
-    Failed { attempted: String, error: crate::ApiError },
+    Welcome {
+        looked_at: Vec<String>,
+    },
+    Failed {
+        attempted: String,
+        error: crate::ApiError,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -179,15 +184,26 @@ pub struct EditRunsRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum RunEdit {
-    Rename { name: String },
+    Rename {
+        name: String,
+    },
     /// Sets `mlflow.note.content`; an empty text removes the description.
-    SetDescription { text: String },
-    SetTag { key: String, value: String },
-    DeleteTag { key: String },
+    SetDescription {
+        text: String,
+    },
+    SetTag {
+        key: String,
+        value: String,
+    },
+    DeleteTag {
+        key: String,
+    },
     Delete,
     Restore,
     /// Ends a run that is still RUNNING (or SCHEDULED) as FAILED or KILLED, now.
-    EndStuck { status: RunStatus },
+    EndStuck {
+        status: RunStatus,
+    },
 }
 
 /// What a bulk edit did: the runs changed, and each failure with its reason.
@@ -212,15 +228,26 @@ pub struct EditExperimentRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ExperimentEdit {
-    Rename { name: String },
+    Rename {
+        name: String,
+    },
     Delete,
     Restore,
     /// Sets the `__maxai_project__` tag; `None` removes both project tags (Unassigned).
-    AssignProject { project: Option<String> },
+    AssignProject {
+        project: Option<String>,
+    },
 }
 
 /// Where the user is in the app (the route), remembered for the next start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RememberPlaceRequest {
     pub place: String,
+}
+
+/// A link from the user's content (e.g. a run description) to open in the system browser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenLinkRequest {
+    /// An `http:`, `https:` or `mailto:` URL; anything else is refused.
+    pub url: String,
 }

@@ -100,7 +100,7 @@ pub fn list(root: &Path, relative: Option<&str>) -> Result<Vec<FileInfo>> {
         out.push(FileInfo {
             path,
             is_dir: meta.is_dir(),
-            file_size: (!meta.is_dir()).then(|| meta.len()),
+            file_size: (!meta.is_dir()).then_some(meta.len()),
         });
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));

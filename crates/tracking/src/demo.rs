@@ -21,6 +21,7 @@ fn curve(step: i64, start: f64, end: f64, seed: f64) -> f64 {
     end + (start - end) * (-t / 30.0).exp() + 0.01 * ((t * 0.7 + seed).sin())
 }
 
+#[allow(clippy::too_many_arguments)] // a demo run is described by all of them
 async fn run_with_curves(
     t: &Tracking,
     experiment_id: &str,

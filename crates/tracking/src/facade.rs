@@ -3,9 +3,10 @@
 
 use crate::connect::ConnectOptions;
 use crate::error::Result;
+use crate::preview::size_text;
 use crate::store::Store;
 use crate::uri::{parse_location, Location};
-use runlens_core::ipc::StoreKind;
+use runlens_core::ipc::{MetricSummary, RunDetail, RunRef, StoreKind};
 use runlens_core::project::{group_into_projects, Project};
 use runlens_core::request::*;
 use runlens_core::sampling::SampledSeries;
@@ -18,6 +19,9 @@ use std::sync::Arc;
 
 /// How many metric histories [`Tracking::sampled_histories`] reads at once.
 const PARALLEL_HISTORIES: usize = 4;
+/// Points sampled per metric for a run's summary: enough to find the exact range (sampling keeps
+/// every bucket's extremes) while a 100,000-step history stays cheap to send.
+const SUMMARY_POINTS: usize = 64;
 
 /// An open MLflow store. Cheap to clone; every clone talks to the same store.
 #[derive(Clone)]
@@ -116,33 +120,143 @@ impl Tracking {
     /// Ancestors of matching runs are included so a matching child is shown in place.
     pub async fn run_tree(&self, req: &SearchRuns) -> Result<Vec<RunNode>> {
         let mut runs = self.all_runs(req).await?;
+        let ancestors = self.ancestors_of(&runs).await?;
+        runs.extend(ancestors);
+        Ok(build_run_tree(runs))
+    }
+
+    /// The parents, grandparents and so on of `runs` that are not among them, each once, in the
+    /// order found. A parent that was purged is skipped: its children are then shown as roots.
+    pub async fn ancestors_of(&self, runs: &[Run]) -> Result<Vec<Run>> {
         let mut have: HashSet<String> = runs.iter().map(|r| r.info.run_id.clone()).collect();
-        let mut missing: Vec<String> = runs
-            .iter()
-            .filter_map(|r| r.parent_run_id())
-            .filter(|p| !have.contains(*p))
-            .map(String::from)
-            .collect();
-        while let Some(parent) = missing.pop() {
+        let mut wanted: Vec<String> = Vec::new();
+        for parent in runs.iter().filter_map(Run::parent_run_id) {
+            if !have.contains(parent) && !wanted.iter().any(|w| w == parent) {
+                wanted.push(parent.to_string());
+            }
+        }
+        wanted.reverse(); // popped from the end: first parent first
+        let mut found = Vec::new();
+        while let Some(parent) = wanted.pop() {
             if !have.insert(parent.clone()) {
                 continue;
             }
-            let found = match self.store.get_run(&parent).await {
-                Ok(run) => Some(run),
-                // A parent that was purged is simply absent: its children become roots.
-                Err(e) if e.code() == ErrorCode::NotFound => None,
+            let run = match self.store.get_run(&parent).await {
+                Ok(run) => run,
+                Err(e) if e.code() == ErrorCode::NotFound => continue,
                 Err(e) => return Err(e),
             };
-            if let Some(run) = found {
-                if let Some(pp) = run.parent_run_id() {
-                    if !have.contains(pp) {
-                        missing.push(pp.to_string());
-                    }
+            if let Some(grandparent) = run.parent_run_id().filter(|g| !have.contains(*g)) {
+                wanted.push(grandparent.to_string());
+            }
+            found.push(run);
+        }
+        Ok(found)
+    }
+
+    /// A run with what its detail page shows: its experiment, its parent (marked missing when
+    /// `mlflow.parentRunId` names a run the store does not have), its direct children oldest
+    /// first, and each metric's latest value with the range of its whole history.
+    pub async fn run_detail(&self, run_id: &str) -> Result<RunDetail> {
+        let run = self.store.get_run(run_id).await?;
+        let experiment = self.store.get_experiment(&run.info.experiment_id).await?;
+        let parent = match run.parent_run_id() {
+            None => None,
+            Some(parent_id) => Some(match self.store.get_run(parent_id).await {
+                Ok(parent) => run_ref(&parent),
+                Err(e) if e.code() == ErrorCode::NotFound => RunRef {
+                    run_id: parent_id.to_string(),
+                    run_name: String::new(),
+                    status: None,
+                    lifecycle_stage: None,
+                    missing: true,
+                },
+                Err(e) => return Err(e),
+            }),
+        };
+        let children = self
+            .all_runs(&SearchRuns {
+                experiment_ids: vec![run.info.experiment_id.clone()],
+                // A quote in a string literal is written twice.
+                filter: Some(format!(
+                    "tags.`{}` = '{}'",
+                    tag::PARENT_RUN_ID,
+                    run.info.run_id.replace('\'', "''")
+                )),
+                view_type: ViewType::All,
+                order_by: vec!["attributes.start_time ASC".into()],
+                page: PageRequest::default(),
+            })
+            .await?
+            .iter()
+            .map(run_ref)
+            .collect();
+        let keys: Vec<String> = run.data.metrics.iter().map(|m| m.key.clone()).collect();
+        let series = self
+            .sampled_histories(std::slice::from_ref(&run.info.run_id), &keys, SUMMARY_POINTS)
+            .await?;
+        let mut metrics: Vec<MetricSummary> = run
+            .data
+            .metrics
+            .iter()
+            .zip(&series)
+            .map(|(latest, series)| {
+                // Sampling keeps each bucket's smallest and largest finite value, so the range of
+                // a sample is the range of the whole history.
+                let finite = series
+                    .points
+                    .iter()
+                    .filter(|p| p.value.is_finite_value())
+                    .map(|p| p.value.get());
+                let (min, max) = finite.fold((None, None), |(lo, hi): (Option<f64>, Option<f64>), v| {
+                    (Some(lo.map_or(v, |lo| lo.min(v))), Some(hi.map_or(v, |hi| hi.max(v))))
+                });
+                MetricSummary {
+                    key: latest.key.clone(),
+                    latest: latest.value,
+                    step: latest.step,
+                    timestamp: latest.timestamp,
+                    min,
+                    max,
+                    points: series.total_points,
                 }
-                runs.push(run);
+            })
+            .collect();
+        metrics.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(RunDetail {
+            run,
+            experiment,
+            parent,
+            children,
+            metrics,
+        })
+    }
+
+    /// A whole artifact, for saving elsewhere: refused when it is larger than `limit` bytes
+    /// (checked from the listing before anything is read, when the store lists sizes).
+    pub async fn read_whole_artifact(&self, run_id: &str, path: &str, limit: u64) -> Result<ArtifactContent> {
+        let too_large = |size: Option<u64>| {
+            ApiError::invalid(format!(
+                "{path} is {}; Runlens saves artifacts of at most {}: \
+                 download it with `mlflow artifacts download` instead",
+                size_text(size, limit as usize + 1),
+                size_text(Some(limit), 0)
+            ))
+        };
+        let parent = path.trim_matches('/').rsplit_once('/').map(|(dir, _)| dir);
+        if let Ok(listing) = self.store.list_artifacts(run_id, parent).await {
+            let listed = listing
+                .iter()
+                .find(|f| f.path.trim_matches('/') == path.trim_matches('/'));
+            if let Some(size) = listed.and_then(|f| f.file_size).filter(|s| *s > limit) {
+                return Err(too_large(Some(size)).into());
             }
         }
-        Ok(build_run_tree(runs))
+        let content = self.store.read_artifact(run_id, path, limit).await?;
+        if content.truncated {
+            return Err(too_large(content.total_size).into());
+        }
+        Ok(content)
     }
 
     /// Sampled histories for many runs and metrics at once: at most `max_points` points per
@@ -257,3 +371,17 @@ where
         }
     }
 }
+
+/// How a detail page names another run.
+fn run_ref(run: &Run) -> RunRef {
+    RunRef {
+        run_id: run.info.run_id.clone(),
+        run_name: run.info.run_name.clone(),
+        status: Some(run.info.status),
+        lifecycle_stage: Some(run.info.lifecycle_stage),
+        missing: false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

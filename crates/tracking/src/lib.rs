@@ -8,8 +8,10 @@
 pub mod artifacts;
 pub mod connect;
 pub mod demo;
+mod edit;
 pub mod error;
 pub mod file;
+pub mod preview;
 pub mod rest;
 pub mod sqlite;
 pub mod store;

@@ -159,7 +159,7 @@ pub fn fill_aliases(v: &mut ModelVersion, model_aliases: &BTreeMap<String, i64>)
         .filter(|(_, n)| **n == v.version)
         .map(|(a, _)| a.clone())
         .collect();
-    names.extend(v.aliases.drain(..));
+    names.append(&mut v.aliases);
     names.sort();
     names.dedup();
     v.aliases = names;
