@@ -1,6 +1,8 @@
 //! The harness shared by Runlens's interop and end-to-end tests: MLflow's Python, fixture stores
 //! written by real MLflow (built once per test process), `mlflow server` instances that die with
-//! the test, MLflow's own answers as dumps ([`dump`]) and a field-by-field diff ([`diff`]).
+//! the test, MLflow's own answers as dumps ([`dump`]) and a field-by-field diff ([`diff`]), and the
+//! stores of the browse screens' end-to-end tests with MLflow's view of a run after an edit
+//! ([`browse`]).
 //!
 //! **The fixtures are read-only.** Tests that write work on a fresh copy
 //! ([`Fixtures::fresh_sqlite_copy`], [`Fixtures::fresh_file_store_copy`], [`MlflowServer::start`]).
@@ -10,6 +12,7 @@
 //! are removed when the next one starts.
 
 pub mod app;
+pub mod browse;
 pub mod diff;
 pub mod dump;
 pub mod server;
