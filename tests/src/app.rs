@@ -146,6 +146,25 @@ pub struct Launch {
     pub env: Vec<(String, String)>,
 }
 
+/// Fresh config and data directories for an app whose test did not choose them, so settings
+/// written by one test (the last store, the last place) never reach another.
+fn private_dirs(target_tmpdir: &str, chosen: &[(String, String)]) -> Vec<(String, String)> {
+    static LAUNCHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = LAUNCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let root = Path::new(target_tmpdir)
+        .join("e2e-private")
+        .join(format!("{}-{n}", std::process::id()));
+    ["XDG_CONFIG_HOME", "XDG_DATA_HOME"]
+        .into_iter()
+        .filter(|key| !chosen.iter().any(|(k, _)| k == key))
+        .map(|key| {
+            let dir = root.join(key.to_lowercase());
+            std::fs::create_dir_all(&dir).expect("cannot create the app's private directory");
+            (key.to_string(), dir.display().to_string())
+        })
+        .collect()
+}
+
 /// A running app window under WebDriver.
 pub struct App {
     pub client: Client,
@@ -166,6 +185,7 @@ impl App {
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .env("NO_AT_BRIDGE", "1")
             .env_remove("MLFLOW_TRACKING_URI")
+            .envs(private_dirs(target_tmpdir, &launch.env))
             .envs(launch.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -231,9 +251,10 @@ impl App {
         }
     }
 
+    /// The rendered text (`innerText`) of the first element matching `css`, or "" if none does.
     pub async fn text(&self, css: &str) -> String {
         match self.client.find(Locator::Css(css)).await {
-            Ok(e) => e.text().await.unwrap_or_default(),
+            Ok(e) => self.inner_text(e).await,
             Err(_) => String::new(),
         }
     }
@@ -241,9 +262,19 @@ impl App {
     pub async fn all_texts(&self, css: &str) -> Vec<String> {
         let mut out = Vec::new();
         for e in self.client.find_all(Locator::Css(css)).await.unwrap_or_default() {
-            out.push(e.text().await.unwrap_or_default());
+            out.push(self.inner_text(e).await);
         }
         out
+    }
+
+    /// WebKitWebDriver's own "element text" stops at the first link with a `tauri://` address,
+    /// so the text is read as the page sees it.
+    async fn inner_text(&self, element: Element) -> String {
+        let arg = serde_json::to_value(&element).unwrap_or_default();
+        match self.client.execute("return arguments[0].innerText", vec![arg]).await {
+            Ok(serde_json::Value::String(text)) => text,
+            _ => String::new(),
+        }
     }
 
     pub async fn count(&self, css: &str) -> usize {
@@ -268,6 +299,28 @@ impl App {
             .send_keys(text)
             .await
             .unwrap_or_else(|e| panic!("typing into {css} failed: {e}"));
+    }
+
+    /// Sends keys to whatever has the focus (the page's body when nothing does), as a user
+    /// typing would; special keys come from `fantoccini::key::Key`.
+    pub async fn press(&self, keys: &str) {
+        let target = match self.client.active_element().await {
+            Ok(element) => element,
+            Err(_) => self.wait_for("body").await,
+        };
+        target
+            .send_keys(keys)
+            .await
+            .unwrap_or_else(|e| panic!("pressing {keys:?} failed: {e}"));
+    }
+
+    /// Waits until `css` matches nothing.
+    pub async fn wait_gone(&self, css: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        while self.count(css).await > 0 {
+            assert!(Instant::now() < deadline, "{css} was still there after {PATIENCE:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Evaluates JavaScript in the page and returns its result.

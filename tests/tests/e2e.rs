@@ -95,9 +95,9 @@ async fn opens_an_mlflow_db_written_by_mlflow_and_lists_its_experiments_and_runs
         .expect("the fixture has runs");
     app.click(&format!("#sidebar .experiment[data-experiment-id='{exp_id}']"))
         .await;
-    app.wait_for("#runs-table tbody tr").await;
+    app.wait_for("#runs-table tbody tr.run-row").await;
     assert_eq!(
-        app.count("#runs-table tbody tr").await,
+        app.count("#runs-table tbody tr.run-row").await,
         runs.min(200),
         "one row per active run"
     );
@@ -216,10 +216,11 @@ async fn runs_nest_under_their_parents_and_filters_are_checked_as_typed() {
     app.wait_for_text("#run-count", "11 runs").await;
 
     // lr-sweep → 3 trials → 2 folds each, plus the baseline at the root.
-    assert_eq!(app.count("#runs-table tbody tr[data-depth='0']").await, 2);
-    assert_eq!(app.count("#runs-table tbody tr[data-depth='1']").await, 3);
-    assert_eq!(app.count("#runs-table tbody tr[data-depth='2']").await, 6);
-    let toggle = "//tr[.//span[@class='run-name' and text()='lr-sweep']]//button[contains(@class,'tree-toggle')]";
+    assert_eq!(app.count("#runs-table tbody tr.run-row[data-depth='0']").await, 2);
+    assert_eq!(app.count("#runs-table tbody tr.run-row[data-depth='1']").await, 3);
+    assert_eq!(app.count("#runs-table tbody tr.run-row[data-depth='2']").await, 6);
+    let toggle =
+        "//tr[.//*[contains(@class,'run-name') and text()='lr-sweep']]//button[contains(@class,'tree-toggle')]";
     let button = app.client.find(fantoccini::Locator::XPath(toggle)).await.unwrap();
     assert!(
         button.text().await.unwrap().contains('9'),
@@ -227,7 +228,7 @@ async fn runs_nest_under_their_parents_and_filters_are_checked_as_typed() {
     );
     button.click().await.unwrap();
     assert_eq!(
-        app.count("#runs-table tbody tr").await,
+        app.count("#runs-table tbody tr.run-row").await,
         2,
         "collapsing hides every descendant"
     );
@@ -238,7 +239,7 @@ async fn runs_nest_under_their_parents_and_filters_are_checked_as_typed() {
         .click()
         .await
         .unwrap();
-    assert_eq!(app.count("#runs-table tbody tr").await, 11);
+    assert_eq!(app.count("#runs-table tbody tr.run-row").await, 11);
 
     // A filter that does not parse says where, at once, and cannot be applied.
     app.type_into("#run-filter", "metrics.val/accuracy >").await;
@@ -252,11 +253,13 @@ async fn runs_nest_under_their_parents_and_filters_are_checked_as_typed() {
     app.screenshot("runs-filter-error").await;
 
     // A valid one is applied by the store; the folds stay under their trial.
-    app.click("#filter-form button.quiet").await;
+    app.click("#clear-filter").await;
     app.type_into("#run-filter", "params.lr = '0.01'").await;
     app.click("#filter-form button[type=submit]").await;
     app.wait_for_text("#run-count", "3 runs matching").await;
-    assert_eq!(app.count("#runs-table tbody tr[data-depth='1']").await, 2);
+    // The trial that matched sits under its sweep, which is shown (marked) though it did not match.
+    assert_eq!(app.count("#runs-table tbody tr.run-row.context").await, 1);
+    assert_eq!(app.count("#runs-table tbody tr.run-row[data-depth='2']").await, 2);
     app.screenshot("runs-tree-filtered").await;
     app.close().await;
 }
@@ -285,7 +288,7 @@ async fn column_headers_sort_through_the_store_and_the_view_switch_shows_deleted
         exp.experiment_id
     ))
     .await;
-    app.wait_for("#runs-table tbody tr").await;
+    app.wait_for("#runs-table tbody tr.run-row").await;
     let active: Vec<&runlens_core::Run> = dump.runs[&exp.experiment_id]
         .iter()
         .filter(|r| r.info.lifecycle_stage == LifecycleStage::Active)
@@ -301,11 +304,15 @@ async fn column_headers_sort_through_the_store_and_the_view_switch_shows_deleted
     roots.sort();
     app.click("button.sort[data-sort-key='attributes.run_name']").await;
     app.wait_for("th[aria-sort='ascending']").await;
-    let shown = app.all_texts("#runs-table tbody tr[data-depth='0'] .run-name").await;
+    let shown = app
+        .all_texts("#runs-table tbody tr.run-row[data-depth='0'] .run-name")
+        .await;
     assert_eq!(shown, roots, "ascending by name");
     app.click("button.sort[data-sort-key='attributes.run_name']").await;
     app.wait_for("th[aria-sort='descending']").await;
-    let shown = app.all_texts("#runs-table tbody tr[data-depth='0'] .run-name").await;
+    let shown = app
+        .all_texts("#runs-table tbody tr.run-row[data-depth='0'] .run-name")
+        .await;
     roots.reverse();
     assert_eq!(shown, roots, "then descending");
     app.screenshot("runs-sorted-by-name").await;
@@ -328,5 +335,65 @@ async fn column_headers_sort_through_the_store_and_the_view_switch_shows_deleted
         expected.sort();
         assert_eq!(shown, expected);
     }
+    app.close().await;
+}
+
+/// Starts the app with these private directories (so a second launch finds the first's settings).
+async fn launch_with_dirs(cwd: &std::path::Path, config: &std::path::Path, data: &std::path::Path) -> App {
+    App::launch(
+        TMP,
+        Launch {
+            cwd: Some(cwd.to_path_buf()),
+            env: vec![
+                ("XDG_CONFIG_HOME".into(), config.display().to_string()),
+                ("XDG_DATA_HOME".into(), data.display().to_string()),
+            ],
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn keys_and_history_walk_experiment_and_run_and_the_place_survives_a_restart() {
+    use fantoccini::key::Key;
+    let (cwd, config, data) = (empty_dir("place"), empty_dir("place-config"), empty_dir("place-data"));
+    let app = launch_with_dirs(&cwd, &config, &data).await;
+    app.click("#open-demo").await;
+    app.wait_for("#sidebar .experiment").await;
+    open_experiment(&app, "resnet-sweep").await;
+    app.wait_for_text("#run-count", "11 runs").await;
+
+    // `/` goes to the filter box; Esc leaves it.
+    app.press("/").await;
+    assert_eq!(app.eval("return document.activeElement.id").await, "run-filter");
+    app.press(&char::from(Key::Escape).to_string()).await;
+    assert_ne!(app.eval("return document.activeElement.id").await, "run-filter");
+
+    // Arrows move the cursor row, Enter opens that run.
+    let down = char::from(Key::Down).to_string();
+    app.press(&down).await;
+    app.press(&down).await;
+    app.wait_for("#runs-table tr.run-row.cursor[data-index='1']").await;
+    let second = app.text("#runs-table tr.run-row[data-index='1'] .run-name").await;
+    app.press(&char::from(Key::Enter).to_string()).await;
+    app.wait_for_text("#run-name", &second).await;
+    app.screenshot("run-detail-from-keyboard").await;
+
+    // Esc goes back; the browser's forward comes again.
+    app.press(&char::from(Key::Escape).to_string()).await;
+    app.wait_for("#runs-table").await;
+    app.client.forward().await.unwrap();
+    app.wait_for_text("#run-name", &second).await;
+    let place = app.eval("return location.pathname").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.close().await;
+
+    // Started again without arguments: the same store, at the same run.
+    let app = launch_with_dirs(&cwd, &config, &data).await;
+    app.wait_for_text("#run-name", &second).await;
+    assert_eq!(app.eval("return location.pathname").await, place);
+    let settings = std::fs::read_to_string(config.join("dev.runlens.app/settings.toml")).expect("settings were saved");
+    assert!(settings.contains("last_store"), "{settings}");
     app.close().await;
 }

@@ -1,8 +1,12 @@
-//! The top level: the welcome screen or the workspace (sidebar, runs, status bar).
+//! The top level: the welcome screen or the workspace (top bar, sidebar, routed pages, status bar).
 
-use crate::{format, ipc, runs::RunsView, sidebar::Sidebar, welcome::Welcome};
+use crate::runs::RunsView;
+use crate::{format, ipc, keyboard, routes, sidebar::Sidebar, welcome::Welcome};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
+use leptos_router::path;
 use runlens_core::ipc::{StartupState, StoreSummary};
 use runlens_core::ApiError;
 
@@ -14,21 +18,30 @@ pub enum Screen {
         looked_at: Vec<String>,
         failed: Option<(String, ApiError)>,
     },
-    Workspace(StoreSummary),
+    /// A store is open; `place` is where to go first (the remembered route).
+    Workspace {
+        store: StoreSummary,
+        place: Option<String>,
+    },
 }
 
-/// Shared by every component: the screen and the experiment on display.
+/// Shared by every component: the screen, and a counter bumped after every write so lists that
+/// show the store's state read it again.
 #[derive(Clone, Copy)]
 pub struct Shell {
     pub screen: RwSignal<Screen>,
-    pub experiment: RwSignal<Option<String>>,
+    pub changes: RwSignal<u64>,
 }
 
 impl Shell {
-    /// Switches to a freshly opened store.
+    /// Switches to a freshly opened store, at its overview.
     pub fn opened(&self, store: StoreSummary) {
-        self.experiment.set(None);
-        self.screen.set(Screen::Workspace(store));
+        self.screen.set(Screen::Workspace { store, place: None });
+    }
+
+    /// Something was written: lists re-read the store.
+    pub fn changed(&self) {
+        self.changes.update(|n| *n += 1);
     }
 }
 
@@ -36,12 +49,13 @@ impl Shell {
 pub fn App() -> impl IntoView {
     let shell = Shell {
         screen: RwSignal::new(Screen::Starting),
-        experiment: RwSignal::new(None),
+        changes: RwSignal::new(0),
     };
     provide_context(shell);
+    crate::dialog::provide_confirm();
     spawn_local(async move {
         let screen = match ipc::startup().await {
-            Ok(StartupState::Open { store, .. }) => Screen::Workspace(store),
+            Ok(StartupState::Open { store, place }) => Screen::Workspace { store, place },
             Ok(StartupState::Welcome { looked_at }) => Screen::Welcome {
                 looked_at,
                 failed: None,
@@ -60,7 +74,7 @@ pub fn App() -> impl IntoView {
     // The document title follows the open store (the shell sets the native title the same way).
     Effect::new(move |_| {
         let title = match shell.screen.get() {
-            Screen::Workspace(store) => format!("{} — Runlens", store.display_name),
+            Screen::Workspace { store, .. } => format!("{} — Runlens", store.display_name),
             _ => "Runlens".to_string(),
         };
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
@@ -70,13 +84,23 @@ pub fn App() -> impl IntoView {
     move || match shell.screen.get() {
         Screen::Starting => view! { <div class="starting">"Opening your store…"</div> }.into_any(),
         Screen::Welcome { looked_at, failed } => view! { <Welcome looked_at failed /> }.into_any(),
-        Screen::Workspace(store) => view! { <Workspace store /> }.into_any(),
+        Screen::Workspace { store, place } => {
+            // The router starts from the window's address: the remembered place, else the overview.
+            let start = place.filter(|p| p.starts_with('/')).unwrap_or_else(|| "/".into());
+            if let Ok(history) = window().history() {
+                let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&start));
+            }
+            view! { <Router><Workspace store /></Router> }.into_any()
+        }
     }
 }
 
 #[component]
 fn Workspace(store: StoreSummary) -> impl IntoView {
     let shell = expect_context::<Shell>();
+    remember_places();
+    keyboard::install();
+    crate::runs::ColumnChoices::provide();
     let back = move |_| {
         shell.screen.set(Screen::Welcome {
             looked_at: vec![],
@@ -92,11 +116,80 @@ fn Workspace(store: StoreSummary) -> impl IntoView {
             </header>
             <Sidebar />
             <main class="content">
-                <RunsView />
+                <Routes fallback=|| view! { <div class="empty-state"><p>"Nothing here."</p></div> }>
+                    <Route path=path!("/") view=Overview />
+                    <Route path=path!("/experiments/:experiment_id") view=ExperimentPage />
+                    <Route path=path!("/experiments/:experiment_id/runs/:run_id") view=RunPage />
+                    <Route path=path!("/experiments/:experiment_id/runs/:run_id/chart") view=ChartPage />
+                </Routes>
             </main>
             <StatusBar store />
+            <crate::dialog::ConfirmHost />
         </div>
     }
+}
+
+/// Saves each new place (path and query) for the next start; the first one is where we start.
+fn remember_places() {
+    let location = use_location();
+    Effect::new(move |previous: Option<String>| {
+        let place = format!("{}{}", location.pathname.get(), {
+            let search = location.search.get();
+            if search.is_empty() || search.starts_with('?') {
+                search
+            } else {
+                format!("?{search}")
+            }
+        });
+        if previous.as_ref().is_some_and(|p| p != &place) {
+            let place = place.clone();
+            spawn_local(async move {
+                // Losing a place is harmless; the next navigation saves again.
+                let _ = ipc::remember_place(place).await;
+            });
+        }
+        place
+    });
+}
+
+#[component]
+fn Overview() -> impl IntoView {
+    view! {
+        <div class="empty-state" id="overview">
+            <p>"Choose an experiment on the left to see its runs."</p>
+            <p class="hint">"Keys: ↑ ↓ move, Enter opens, / filters, Esc goes back."</p>
+        </div>
+    }
+}
+
+fn param(name: &'static str) -> Signal<String> {
+    let params = use_params_map();
+    Signal::derive(move || params.with(|p| p.get(name).unwrap_or_default()))
+}
+
+#[component]
+fn ExperimentPage() -> impl IntoView {
+    let experiment_id = param("experiment_id");
+    let query = use_query_map();
+    let runs_query = Signal::derive(move || query.with(routes::RunsQuery::from_query));
+    view! { <RunsView experiment_id runs_query /> }
+}
+
+#[component]
+fn RunPage() -> impl IntoView {
+    let run_id = param("run_id");
+    let query = use_query_map();
+    let artifact = Signal::derive(move || query.with(|q| q.get("artifact")));
+    view! { <crate::run_detail::RunDetail run_id artifact /> }
+}
+
+#[component]
+fn ChartPage() -> impl IntoView {
+    let experiment_id = param("experiment_id");
+    let run_id = param("run_id");
+    let query = use_query_map();
+    let metric = Signal::derive(move || query.with(|q| q.get("metric").unwrap_or_default()));
+    view! { <crate::chart::MetricChartPage experiment_id run_id metric /> }
 }
 
 #[component]

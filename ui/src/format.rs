@@ -48,3 +48,27 @@ pub fn metric(v: MetricValue) -> String {
         }
     }
 }
+
+/// A file size: `512 B`, `3.4 KB`, `12 MB` (powers of 1024, one decimal under 10).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["KB", "MB", "GB", "TB", "PB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut size = n as f64 / 1024.0;
+    let mut unit = 0;
+    while size >= 1024.0 && unit < UNITS.len() - 1 {
+        size /= 1024.0;
+        unit += 1;
+    }
+    if size < 10.0 {
+        format!("{size:.1} {}", UNITS[unit])
+    } else {
+        format!("{size:.0} {}", UNITS[unit])
+    }
+}
+
+/// An optional plain number (a metric's min or max) like [`metric`]; empty when absent.
+pub fn optional_number(x: Option<f64>) -> String {
+    x.map(|x| metric(MetricValue::from(x))).unwrap_or_default()
+}

@@ -109,3 +109,8 @@ pub async fn edit_experiment(experiment_id: String, edit: ExperimentEdit) -> Res
 pub async fn remember_place(place: String) -> Result<(), ApiError> {
     call("remember_place", Some(&RememberPlaceRequest { place })).await
 }
+
+/// Opens an `http:`, `https:` or `mailto:` link in the system browser (the backend refuses others).
+pub async fn open_link(url: String) -> Result<(), ApiError> {
+    call("open_link", Some(&OpenLinkRequest { url })).await
+}

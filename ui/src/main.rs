@@ -4,9 +4,15 @@
 //! typed values of `runlens-core`.
 
 mod app;
+mod artifacts;
+mod chart;
+mod dialog;
 mod format;
 mod ipc;
+mod keyboard;
+mod markdown;
 mod routes;
+mod run_detail;
 mod runs;
 mod sidebar;
 mod welcome;

@@ -23,5 +23,82 @@ pub fn artifact_path(experiment_id: &str, run_id: &str, artifact: &str) -> Strin
 }
 
 pub fn metric_chart_path(experiment_id: &str, run_id: &str, metric_key: &str) -> String {
-    format!("{}/chart?metric={}", run_path(experiment_id, run_id), encode(metric_key))
+    format!(
+        "{}/chart?metric={}",
+        run_path(experiment_id, run_id),
+        encode(metric_key)
+    )
+}
+
+/// The experiment a path is about (`/experiments/<id>...`), for the sidebar's selection.
+pub fn experiment_in_path(path: &str) -> Option<String> {
+    let rest = path.strip_prefix("/experiments/")?;
+    let id = rest.split('/').next().filter(|s| !s.is_empty())?;
+    js_sys::decode_uri_component(id).ok().map(String::from)
+}
+
+/// How the runs table asks the store for runs; kept in the URL so back/forward and restarts
+/// return to the same view.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct RunsQuery {
+    /// An MLflow filter as applied (it parsed).
+    pub filter: Option<String>,
+    /// The quick name search.
+    pub name: Option<String>,
+    /// One MLflow `order_by` clause, e.g. ``metrics.`loss` ASC``.
+    pub sort: Option<String>,
+    pub view: runlens_core::ViewType,
+}
+
+impl RunsQuery {
+    pub fn from_query(query: &leptos_router::params::ParamsMap) -> RunsQuery {
+        let text = |key: &str| query.get(key).filter(|v| !v.trim().is_empty());
+        RunsQuery {
+            filter: text("filter"),
+            name: text("name"),
+            sort: text("sort"),
+            view: text("view")
+                .and_then(|v| runlens_core::ViewType::parse(&v))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The path of this query on an experiment's runs.
+    pub fn path(&self, experiment_id: &str) -> String {
+        let mut pairs = Vec::new();
+        for (key, value) in [("filter", &self.filter), ("name", &self.name), ("sort", &self.sort)] {
+            if let Some(v) = value {
+                pairs.push(format!("{key}={}", encode(v)));
+            }
+        }
+        if self.view != runlens_core::ViewType::ActiveOnly {
+            pairs.push(format!("view={}", self.view.as_str()));
+        }
+        let base = experiment_path(experiment_id);
+        if pairs.is_empty() {
+            base
+        } else {
+            format!("{base}?{}", pairs.join("&"))
+        }
+    }
+
+    /// The filter sent to the store: the typed filter and the name search, joined by AND
+    /// (MLflow's grammar has no parentheses, only AND).
+    pub fn store_filter(&self) -> Option<String> {
+        let name = self.name.as_deref().map(|n| {
+            let pattern = format!("%{n}%");
+            let literal = if !pattern.contains('\'') {
+                format!("'{pattern}'")
+            } else if !pattern.contains('"') {
+                format!("\"{pattern}\"")
+            } else {
+                format!("'{}'", pattern.replace('\'', "''"))
+            };
+            format!("attributes.run_name ILIKE {literal}")
+        });
+        match (self.filter.clone(), name) {
+            (Some(f), Some(n)) => Some(format!("{f} AND {n}")),
+            (f, n) => f.or(n),
+        }
+    }
 }

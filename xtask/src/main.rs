@@ -6,7 +6,7 @@
 //!   when already done and says what it does.
 //! - `run [ARGS]`: setup, release build, then launches the app with ARGS.
 //! - `test`: setup --for-tests, builds the app for end-to-end tests, runs every test.
-//! - `e2e`: only the end-to-end tests (after the same build).
+//! - `e2e`: only the end-to-end tests (`e2e`, `e2e_browse`; after the same build).
 //! - `tidy`: formatting and the documentation conventions of ARCHITECTURE.md.
 //! - `dist`: the .deb installer.
 
@@ -176,7 +176,7 @@ fn e2e(root: &Path) -> Result<()> {
     setup::all(root, true)?;
     let app = build_e2e_app(root)?;
     sh(cargo()
-        .args(["test", "-p", "runlens-tests", "--test", "e2e"])
+        .args(["test", "-p", "runlens-tests", "--test", "e2e", "--test", "e2e_browse"])
         .env("RUNLENS_APP", &app)
         .env("RUNLENS_PYTHON", setup::venv_python()))
 }

@@ -14,6 +14,7 @@ pub fn check(root: &Path) -> Result<()> {
         "crates/core",
         "crates/tracking",
         "crates/cli",
+        "crates/charts",
         "src-tauri",
         "ui",
         "xtask",

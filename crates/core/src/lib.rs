@@ -4,9 +4,11 @@
 //! **This crate does no I/O.** It knows nothing of Tauri, of MLflow's storage formats or of
 //! plotters, and it builds for `wasm32-unknown-unknown` as well as natively.
 
+pub mod display;
 pub mod error;
 pub mod filter;
 pub mod ipc;
+pub mod markdown;
 pub mod metric;
 pub mod model;
 pub mod order;

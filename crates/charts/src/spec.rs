@@ -1,0 +1,234 @@
+//! What a chart shows (`ChartSpec`: series, x axis, y scale, smoothing, zoom) and how it looks
+//! (`ChartStyle`: theme, pixel scale, time zone), plus the run colours every view shares.
+
+use runlens_core::sampling::{Point, SampledSeries};
+use serde::{Deserialize, Serialize};
+
+/// A colour, 8 bits per channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Rgb(pub u8, pub u8, pub u8);
+
+impl Rgb {
+    /// `#rrggbb`, for CSS and legends outside the chart.
+    pub fn hex(self) -> String {
+        format!("#{:02x}{:02x}{:02x}", self.0, self.1, self.2)
+    }
+}
+
+/// Run colours: mid-lightness hues that read on the light and the dark background alike, ordered
+/// so that neighbours differ in hue.
+pub const PALETTE: [Rgb; 10] = [
+    Rgb(0x3b, 0x7d, 0xdd), // blue
+    Rgb(0xe8, 0x70, 0x2a), // orange
+    Rgb(0x2e, 0xa0, 0x4a), // green
+    Rgb(0xd6, 0x33, 0x5c), // crimson
+    Rgb(0x8e, 0x5a, 0xd8), // violet
+    Rgb(0x12, 0x9e, 0xa8), // teal
+    Rgb(0xc5, 0x9a, 0x00), // mustard
+    Rgb(0xde, 0x5f, 0xb0), // pink
+    Rgb(0x7d, 0x8c, 0x2d), // olive
+    Rgb(0x9a, 0x6b, 0x4f), // brown
+];
+
+/// The colour of a run, the same in every view and every session: FNV-1a of the id into
+/// [`PALETTE`] (not `std`'s hasher, whose output may change between Rust releases).
+pub fn run_color(run_id: &str) -> Rgb {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in run_id.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    PALETTE[(hash % PALETTE.len() as u64) as usize]
+}
+
+/// What the x axis measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum XAxis {
+    #[default]
+    Step,
+    /// The points' timestamps (ms since the Unix epoch), shown as dates and times.
+    WallTime,
+    /// Milliseconds since each series' earliest point, shown as durations.
+    Relative,
+}
+
+impl XAxis {
+    pub const ALL: [XAxis; 3] = [XAxis::Step, XAxis::WallTime, XAxis::Relative];
+
+    /// The axis title under the chart.
+    pub fn label(self) -> &'static str {
+        match self {
+            XAxis::Step => "step",
+            XAxis::WallTime => "wall time",
+            XAxis::Relative => "time since the run's first point",
+        }
+    }
+
+    /// A stable name for forms and URLs: `step`, `wall_time`, `relative`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            XAxis::Step => "step",
+            XAxis::WallTime => "wall_time",
+            XAxis::Relative => "relative",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<XAxis> {
+        XAxis::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+}
+
+/// How the y axis maps values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum YScale {
+    #[default]
+    Linear,
+    /// Values ≤ 0 have no place on it: they are drawn as out-of-range markers.
+    Log,
+}
+
+/// One line of a chart: a run's metric history (usually sampled by `runlens_core::sampling`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChartSeries {
+    pub label: String,
+    pub color: Rgb,
+    /// In any order; the chart orders them along the x axis.
+    pub points: Vec<Point>,
+}
+
+impl ChartSeries {
+    pub fn new(label: impl Into<String>, color: Rgb, points: Vec<Point>) -> Self {
+        ChartSeries {
+            label: label.into(),
+            color,
+            points,
+        }
+    }
+
+    /// A sampled series in its run's colour.
+    pub fn from_sampled(series: &SampledSeries, label: impl Into<String>) -> Self {
+        ChartSeries::new(label, run_color(&series.run_id), series.points.clone())
+    }
+}
+
+/// Everything a chart shows. The same spec draws the same chart on a canvas, in SVG or in PNG.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChartSpec {
+    pub title: String,
+    /// The y axis title; usually the metric key.
+    pub y_label: String,
+    pub series: Vec<ChartSeries>,
+    pub x_axis: XAxis,
+    pub y_scale: YScale,
+    /// Exponential-moving-average weight, 0 (raw) to [`crate::smooth::MAX_WEIGHT`].
+    pub smoothing: f64,
+    /// Zoom: the x interval shown, in the x axis' unit (steps or ms); `None` shows all points.
+    pub x_range: Option<(f64, f64)>,
+}
+
+impl ChartSpec {
+    /// An empty chart titled after a metric: step axis, linear scale, no smoothing, no zoom.
+    pub fn new(metric_key: impl Into<String>) -> Self {
+        let title = metric_key.into();
+        ChartSpec {
+            y_label: title.clone(),
+            title,
+            series: Vec::new(),
+            x_axis: XAxis::default(),
+            y_scale: YScale::default(),
+            smoothing: 0.0,
+            x_range: None,
+        }
+    }
+
+    /// How many points the series hold together.
+    pub fn point_count(&self) -> usize {
+        self.series.iter().map(|s| s.points.len()).sum()
+    }
+}
+
+/// The background a chart is drawn on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    #[default]
+    Light,
+    Dark,
+}
+
+/// The non-data colours of a theme (the same as the UI's style.css variables).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThemeColors {
+    pub background: Rgb,
+    pub text: Rgb,
+    pub muted: Rgb,
+    pub grid: Rgb,
+    pub axis: Rgb,
+}
+
+impl Theme {
+    pub fn colors(self) -> ThemeColors {
+        match self {
+            Theme::Light => ThemeColors {
+                background: Rgb(0xff, 0xff, 0xff),
+                text: Rgb(0x1d, 0x24, 0x30),
+                muted: Rgb(0x6a, 0x73, 0x85),
+                grid: Rgb(0xe2, 0xe5, 0xeb),
+                axis: Rgb(0xa0, 0xa7, 0xb4),
+            },
+            Theme::Dark => ThemeColors {
+                background: Rgb(0x1c, 0x20, 0x27),
+                text: Rgb(0xe4, 0xe8, 0xef),
+                muted: Rgb(0x98, 0xa1, 0xb3),
+                grid: Rgb(0x2c, 0x32, 0x3c),
+                axis: Rgb(0x4a, 0x53, 0x62),
+            },
+        }
+    }
+}
+
+/// How a chart looks, as opposed to what it shows.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ChartStyle {
+    pub theme: Theme,
+    /// Device pixels per layout pixel: the canvas passes `devicePixelRatio`, exports 1 or 2.
+    pub scale: f64,
+    /// Wall-time labels are shown in this offset from UTC (east positive).
+    pub utc_offset_minutes: i32,
+}
+
+impl Default for ChartStyle {
+    fn default() -> Self {
+        ChartStyle {
+            theme: Theme::Light,
+            scale: 1.0,
+            utc_offset_minutes: 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_colours_are_stable_and_spread() {
+        // Pinned: a change here recolours every user's runs.
+        assert_eq!(run_color("0123456789abcdef0123456789abcdef"), PALETTE[7]);
+        assert_eq!(run_color("a1b2c3"), PALETTE[3]);
+        let ids: Vec<String> = (0..200).map(|i| format!("{i:032x}")).collect();
+        let used: std::collections::HashSet<Rgb> = ids.iter().map(|id| run_color(id)).collect();
+        assert_eq!(used.len(), PALETTE.len());
+    }
+
+    #[test]
+    fn x_axis_names_round_trip() {
+        for axis in XAxis::ALL {
+            assert_eq!(XAxis::parse(axis.as_str()), Some(axis));
+        }
+        assert_eq!(XAxis::parse("minutes"), None);
+        assert_eq!(Rgb(0x3b, 0x7d, 0xdd).hex(), "#3b7ddd");
+    }
+}

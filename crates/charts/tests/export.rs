@@ -1,0 +1,143 @@
+//! SVG and PNG export: the drawing path end to end with the bundled font. Pictures of the charts
+//! are left in `<target>/tmp/charts/` to look at.
+
+use proptest::prelude::*;
+use runlens_charts::{
+    render_png, render_png_with, render_svg, render_svg_with, run_color, ChartSeries, ChartSpec, ChartStyle, Theme,
+    XAxis, YScale,
+};
+use runlens_core::sampling::Point;
+use runlens_core::MetricValue;
+use std::path::PathBuf;
+
+/// A noisy falling loss curve, deterministic.
+fn loss(run: u64, n: usize, t0: i64) -> Vec<Point> {
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64 ^ run;
+    (0..n)
+        .map(|i| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let noise = (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+            let x = i as f64 / n as f64;
+            Point {
+                step: i as i64 * 100,
+                timestamp: t0 + i as i64 * 7_000 + (run as i64) * 60_000,
+                value: MetricValue(2.5 * (-4.0 * x).exp() + 0.1 + 0.25 * noise * (1.0 - 0.6 * x)),
+            }
+        })
+        .collect()
+}
+
+fn demo() -> ChartSpec {
+    let mut a = loss(1, 600, 1_709_647_200_000);
+    a[150].value = MetricValue(f64::NAN);
+    a[300].value = MetricValue(f64::INFINITY);
+    a[420].value = MetricValue(f64::MIN); // a SQL store's -inf
+    let b = loss(2, 450, 1_709_647_200_000);
+    let mut spec = ChartSpec::new("train/loss");
+    spec.series
+        .push(ChartSeries::new("glamorous-owl-42", run_color("run-a"), a));
+    spec.series
+        .push(ChartSeries::new("quiet-heron-7", run_color("run-b"), b));
+    spec.smoothing = 0.8;
+    spec
+}
+
+fn picture_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("charts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn svg_has_title_axes_legend_and_markers() {
+    let svg = render_svg(&demo(), 800, 450).unwrap();
+    std::fs::write(picture_dir().join("loss.svg"), &svg).unwrap();
+    assert!(svg.starts_with("<svg"));
+    for text in [
+        "train/loss",
+        "glamorous-owl-42",
+        "quiet-heron-7",
+        "NaN",
+        "+∞",
+        "−∞",
+        "\nstep\n",
+    ] {
+        assert!(svg.contains(text), "{text} missing");
+    }
+    // ▲ and ▼ are polygons, once on the plot's edge and once in the legend (× is two lines).
+    assert_eq!(svg.matches("<polygon").count(), 4, "{svg}");
+}
+
+#[test]
+fn png_decodes_to_the_asked_size_in_both_themes() {
+    let dir = picture_dir();
+    for (theme, name) in [(Theme::Light, "loss-light.png"), (Theme::Dark, "loss-dark.png")] {
+        let style = ChartStyle {
+            theme,
+            scale: 2.0,
+            utc_offset_minutes: 60,
+        };
+        let mut spec = demo();
+        spec.x_axis = XAxis::WallTime;
+        let (png, stats) = render_png_with(&spec, 1600, 900, &style).unwrap();
+        assert_eq!(stats.points_drawn, 1050);
+        std::fs::write(dir.join(name), &png).unwrap();
+        let decoder = png::Decoder::new(std::io::Cursor::new(png));
+        let reader = decoder.read_info().unwrap();
+        assert_eq!((reader.info().width, reader.info().height), (1600, 900));
+    }
+    let mut log = demo();
+    log.y_scale = YScale::Log;
+    log.x_axis = XAxis::Relative;
+    log.series[1].points[10].value = MetricValue(-1.0);
+    log.smoothing = 0.0;
+    std::fs::write(dir.join("loss-log.png"), render_png(&log, 800, 450).unwrap()).unwrap();
+    let mut zoom = demo();
+    zoom.x_range = Some((10_000.0, 20_000.0));
+    let (png, stats) = render_png_with(&zoom, 800, 450, &ChartStyle::default()).unwrap();
+    assert_eq!(stats.points_drawn, 2 * 101);
+    std::fs::write(dir.join("loss-zoom.png"), png).unwrap();
+}
+
+#[test]
+fn empty_and_degenerate_charts_draw() {
+    let mut constant = ChartSpec::new("lr");
+    constant
+        .series
+        .push(ChartSeries::new("r", run_color("r"), loss(3, 1, 0)));
+    for spec in [ChartSpec::new("nothing"), constant] {
+        let (svg, stats) = render_svg_with(&spec, 400, 300, &ChartStyle::default()).unwrap();
+        assert!(svg.contains(&spec.title));
+        assert_eq!(stats.points_drawn, spec.point_count());
+    }
+    assert!(render_svg(&ChartSpec::new("nothing"), 400, 300)
+        .unwrap()
+        .contains("No points"));
+}
+
+#[test]
+fn svg_snapshot() {
+    let mut spec = ChartSpec::new("val/accuracy");
+    let points = [0.5, 0.62, f64::NAN, 0.71, 0.74, f64::INFINITY, 0.78]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Point {
+            step: i as i64,
+            timestamp: 1_709_647_200_000 + i as i64 * 60_000,
+            value: MetricValue(*v),
+        })
+        .collect();
+    spec.series.push(ChartSeries::new("run-1", run_color("run-1"), points));
+    insta::assert_snapshot!(render_svg(&spec, 480, 270).unwrap());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+    #[test]
+    fn any_size_draws_without_panicking(w in 1u32..700, h in 1u32..500, scale in 0.1f64..4.0) {
+        let style = ChartStyle { scale, ..ChartStyle::default() };
+        prop_assert!(render_svg_with(&demo(), w, h, &style).is_ok());
+    }
+}
