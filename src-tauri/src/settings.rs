@@ -70,7 +70,8 @@ impl Settings {
         }
         let body = toml::to_string(self).map_err(std::io::Error::other)?;
         let text = format!("# Runlens settings. Safe to edit while Runlens is closed.\n{body}");
-        let temp = path.with_extension("toml.tmp");
+        // One temporary file per process: two windows saving at once never mix their bytes.
+        let temp = path.with_extension(format!("toml.{}.tmp", std::process::id()));
         std::fs::write(&temp, text)?;
         std::fs::rename(&temp, path).inspect_err(|_| {
             let _ = std::fs::remove_file(&temp);
@@ -156,7 +157,12 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("last_store = \"/data/mlflow.db\""), "{text}");
         assert_eq!(Settings::load(&path), settings);
-        assert!(!dir.path().join("config").join("settings.toml.tmp").exists());
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("config"))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
 
         // A newer version's keys (e.g. connections) survive a load and save by this one.
         std::fs::write(

@@ -380,8 +380,12 @@ async fn keys_and_history_walk_experiment_and_run_and_the_place_survives_a_resta
     app.wait_for_text("#run-name", &second).await;
     app.screenshot("run-detail-from-keyboard").await;
 
-    // Esc goes back; the browser's forward comes again.
+    // Esc goes up to the runs; the browser's back and forward walk the places visited.
     app.press(&char::from(Key::Escape).to_string()).await;
+    app.wait_for("#runs-table").await;
+    app.client.back().await.unwrap();
+    app.wait_for_text("#run-name", &second).await;
+    app.client.back().await.unwrap();
     app.wait_for("#runs-table").await;
     app.client.forward().await.unwrap();
     app.wait_for_text("#run-name", &second).await;

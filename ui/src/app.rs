@@ -5,7 +5,7 @@ use crate::{format, ipc, keyboard, routes, sidebar::Sidebar, welcome::Welcome};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::hooks::{use_location, use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_params_map};
 use leptos_router::path;
 use runlens_core::ipc::{StartupState, StoreSummary};
 use runlens_core::ApiError;
@@ -170,16 +170,16 @@ fn param(name: &'static str) -> Signal<String> {
 #[component]
 fn ExperimentPage() -> impl IntoView {
     let experiment_id = param("experiment_id");
-    let query = use_query_map();
-    let runs_query = Signal::derive(move || query.with(routes::RunsQuery::from_query));
+    let search = use_location().search;
+    let runs_query = Signal::derive(move || search.with(|s| routes::RunsQuery::from_search(s)));
     view! { <RunsView experiment_id runs_query /> }
 }
 
 #[component]
 fn RunPage() -> impl IntoView {
     let run_id = param("run_id");
-    let query = use_query_map();
-    let artifact = Signal::derive(move || query.with(|q| q.get("artifact")));
+    let search = use_location().search;
+    let artifact = Signal::derive(move || search.with(|s| routes::query_value(s, "artifact")));
     view! { <crate::run_detail::RunDetail run_id artifact /> }
 }
 
@@ -187,8 +187,8 @@ fn RunPage() -> impl IntoView {
 fn ChartPage() -> impl IntoView {
     let experiment_id = param("experiment_id");
     let run_id = param("run_id");
-    let query = use_query_map();
-    let metric = Signal::derive(move || query.with(|q| q.get("metric").unwrap_or_default()));
+    let search = use_location().search;
+    let metric = Signal::derive(move || search.with(|s| routes::query_value(s, "metric").unwrap_or_default()));
     view! { <crate::chart::MetricChartPage experiment_id run_id metric /> }
 }
 

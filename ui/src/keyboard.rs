@@ -1,17 +1,42 @@
 //! Keys that work everywhere in the workspace: `/` focuses the runs filter, Esc leaves a text
-//! field or goes back, arrows move between experiments in the sidebar. Lists with a cursor (the
+//! field or goes back up (a chart → its run → its experiment's runs as last shown), arrows move
+//! between experiments in the sidebar. Lists with a cursor (the
 //! runs table) listen for arrows and Enter themselves, through [`on_list_key`].
 
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// Whether the key went to a text field (keys then belong to the field).
+fn target(ev: &KeyboardEvent) -> Option<web_sys::Element> {
+    ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+}
+
+/// Whether the key went to a text field (keys then belong to the field). Checkboxes and
+/// buttons are not text fields.
 pub fn typing(ev: &KeyboardEvent) -> bool {
-    let Some(element) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
-        return false;
-    };
-    matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || element.has_attribute("contenteditable")
+    let Some(element) = target(ev) else { return false };
+    match element.tag_name().as_str() {
+        "TEXTAREA" | "SELECT" => true,
+        "INPUT" => {
+            let kind = element.get_attribute("type").unwrap_or_default().to_ascii_lowercase();
+            !matches!(
+                kind.as_str(),
+                "checkbox" | "radio" | "button" | "submit" | "reset" | "range" | "color" | "file"
+            )
+        }
+        _ => element.has_attribute("contenteditable"),
+    }
+}
+
+/// Whether the key went to a control that has its own Enter and Space (a button, a link...).
+fn on_control(ev: &KeyboardEvent) -> bool {
+    target(ev)
+        .and_then(|e| {
+            e.closest("button, a[href], summary, select, [role=button], input")
+                .ok()
+                .flatten()
+        })
+        .is_some()
 }
 
 /// Whether a modal dialog is open (it owns the keys then).
@@ -28,6 +53,7 @@ fn in_sidebar(ev: &KeyboardEvent) -> bool {
 
 /// Installs the workspace-wide keys for as long as the calling component lives.
 pub fn install() {
+    let navigate = leptos_router::hooks::use_navigate();
     let handle = window_event_listener(leptos::ev::keydown, move |ev| {
         if ev.default_prevented() || dialog_open() || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
             return;
@@ -46,8 +72,10 @@ pub fn install() {
                 }
             }
             "Escape" => {
-                if let Ok(history) = window().history() {
-                    let _ = history.back();
+                let path = window().location().pathname().unwrap_or_default();
+                if let Some(up) = crate::routes::up_from(&path) {
+                    ev.prevent_default();
+                    navigate(&up, Default::default());
                 }
             }
             "ArrowDown" | "ArrowUp" if in_sidebar(&ev) => {
@@ -57,7 +85,27 @@ pub fn install() {
             _ => {}
         }
     });
-    on_cleanup(move || handle.remove());
+    // A link clicked with a modifier (or the middle button) would make the webview open a window
+    // or leave the app: the app's links only ever navigate inside it.
+    let modified_click = window_event_listener(leptos::ev::click, stray_link_click);
+    let middle_click = window_event_listener(leptos::ev::auxclick, stray_link_click);
+    on_cleanup(move || {
+        handle.remove();
+        modified_click.remove();
+        middle_click.remove();
+    });
+}
+
+fn stray_link_click(ev: leptos::ev::MouseEvent) {
+    let modified = ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() || ev.button() != 0;
+    let on_link = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|e| e.closest("a[href]").ok().flatten())
+        .is_some();
+    if modified && on_link {
+        ev.prevent_default();
+    }
 }
 
 /// Calls `handler` for keys meant for a list (not typed into a field, not in the sidebar, no
@@ -65,6 +113,9 @@ pub fn install() {
 pub fn on_list_key(handler: impl Fn(&KeyboardEvent) + 'static) {
     let handle = window_event_listener(leptos::ev::keydown, move |ev| {
         if ev.default_prevented() || typing(&ev) || in_sidebar(&ev) || dialog_open() {
+            return;
+        }
+        if matches!(ev.key().as_str(), "Enter" | " ") && on_control(&ev) {
             return;
         }
         if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {

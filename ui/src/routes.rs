@@ -51,8 +51,9 @@ pub struct RunsQuery {
 }
 
 impl RunsQuery {
-    pub fn from_query(query: &leptos_router::params::ParamsMap) -> RunsQuery {
-        let text = |key: &str| query.get(key).filter(|v| !v.trim().is_empty());
+    /// Reads the query from a raw query string (`location.search`).
+    pub fn from_search(search: &str) -> RunsQuery {
+        let text = |key: &str| query_value(search, key).filter(|v| !v.trim().is_empty());
         RunsQuery {
             filter: text("filter"),
             name: text("name"),
@@ -101,4 +102,32 @@ impl RunsQuery {
             (f, n) => f.or(n),
         }
     }
+}
+
+thread_local! {
+    /// The runs view of each experiment as last shown (with its query), for going back up.
+    static LAST_RUNS_PATH: std::cell::RefCell<std::collections::HashMap<String, String>> = Default::default();
+}
+
+/// Remembers how an experiment's runs were last shown.
+pub fn remember_runs_path(experiment_id: &str, path: String) {
+    LAST_RUNS_PATH.with(|m| m.borrow_mut().insert(experiment_id.to_string(), path));
+}
+
+/// The place one level up from `path`: a chart → its run → its experiment's runs (as last shown).
+/// `None` at an experiment or the overview.
+pub fn up_from(path: &str) -> Option<String> {
+    if let Some(run) = path.strip_suffix("/chart") {
+        return Some(run.to_string());
+    }
+    let (experiment_part, _run) = path.split_once("/runs/")?;
+    let experiment_id = experiment_in_path(experiment_part)?;
+    let remembered = LAST_RUNS_PATH.with(|m| m.borrow().get(&experiment_id).cloned());
+    Some(remembered.unwrap_or_else(|| experiment_path(&experiment_id)))
+}
+
+/// One value of a raw query string (`?a=1&b=x%20y`), decoded once. (leptos_router's own query
+/// map decodes values twice, which breaks values holding `%`, as LIKE filters do.)
+pub fn query_value(search: &str, key: &str) -> Option<String> {
+    web_sys::UrlSearchParams::new_with_str(search).ok()?.get(key)
 }

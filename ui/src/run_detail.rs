@@ -17,7 +17,7 @@ use crate::ipc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use runlens_core::ipc::{EditFailure, RunDetail as Detail, RunEdit};
-use runlens_core::ApiError;
+use runlens_core::{ApiError, RunStatus};
 
 /// The page's state, shared by its sections through the context.
 #[derive(Clone, Copy)]
@@ -108,8 +108,12 @@ impl RunPage {
         page.failures.set(Vec::new());
         let shell = page.shell;
         spawn_local(async move {
-            let answer = ipc::edit_runs(vec![run_id], edit).await;
+            let answer = ipc::edit_runs(vec![run_id.clone()], edit).await;
             page.busy.try_set(false);
+            // The user may have moved to another run meanwhile: this answer is not about it.
+            if page.run_id.try_get_untracked() != Some(run_id) {
+                return;
+            }
             match answer {
                 Ok(outcome) => {
                     if outcome.failed.is_empty() {
@@ -156,6 +160,7 @@ pub fn RunDetail(
         page.reload();
     });
     let loaded = Memo::new(move |_| page.detail.with(Option::is_some));
+    refresh_while_running(page);
     view! {
         <section id="run-detail" class="run-detail" aria-busy=move || (!loaded.get()).to_string()>
             {move || {
@@ -210,5 +215,28 @@ fn WriteErrors() -> impl IntoView {
                 view! { <ErrorBanner error /> }
             }).collect_view()}
         </div>
+    }
+}
+
+/// How often a RUNNING run's page is read again.
+const REFRESH_MS: u64 = 5_000;
+
+/// While the run is RUNNING (or SCHEDULED) and the window visible, reads it again every few
+/// seconds: status, end time and metrics follow the run as it goes.
+fn refresh_while_running(page: RunPage) {
+    let tick = move || {
+        let live = page
+            .detail
+            .try_with_untracked(|d| {
+                d.as_ref()
+                    .is_some_and(|d| matches!(d.run.info.status, RunStatus::Running | RunStatus::Scheduled))
+            })
+            .unwrap_or(false);
+        if live && !document().hidden() && !page.busy.get_untracked() {
+            page.reload();
+        }
+    };
+    if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_millis(REFRESH_MS)) {
+        on_cleanup(move || handle.clear());
     }
 }

@@ -117,8 +117,11 @@ pub struct RunDetail {
     pub experiment: Experiment,
     /// `None` for a root run; a parent that no longer exists has `missing: true`.
     pub parent: Option<RunRef>,
-    /// Direct children, oldest first.
+    /// Direct children, oldest first (at most a few hundred).
     pub children: Vec<RunRef>,
+    /// The run has more children than `children` lists.
+    #[serde(default)]
+    pub more_children: bool,
     /// One entry per metric key, ordered by key.
     pub metrics: Vec<MetricSummary>,
 }

@@ -17,6 +17,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::ops::Deref;
 use std::sync::Arc;
 
+/// Most children a run's detail lists (a sweep's parent can have thousands; the runs table shows
+/// them all).
+const MAX_CHILDREN: usize = 500;
 /// How many metric histories [`Tracking::sampled_histories`] reads at once.
 const PARALLEL_HISTORIES: usize = 4;
 /// Points sampled per metric for a run's summary: enough to find the exact range (sampling keeps
@@ -174,8 +177,9 @@ impl Tracking {
                 Err(e) => return Err(e),
             }),
         };
-        let children = self
-            .all_runs(&SearchRuns {
+        let children_page = self
+            .store
+            .search_runs(&SearchRuns {
                 experiment_ids: vec![run.info.experiment_id.clone()],
                 // A quote in a string literal is written twice.
                 filter: Some(format!(
@@ -185,12 +189,14 @@ impl Tracking {
                 )),
                 view_type: ViewType::All,
                 order_by: vec!["attributes.start_time ASC".into()],
-                page: PageRequest::default(),
+                page: PageRequest {
+                    max_results: Some(MAX_CHILDREN),
+                    page_token: None,
+                },
             })
-            .await?
-            .iter()
-            .map(run_ref)
-            .collect();
+            .await?;
+        let more_children = children_page.next_page_token.is_some();
+        let children = children_page.items.iter().map(run_ref).collect();
         let keys: Vec<String> = run.data.metrics.iter().map(|m| m.key.clone()).collect();
         let series = self
             .sampled_histories(std::slice::from_ref(&run.info.run_id), &keys, SUMMARY_POINTS)
@@ -228,6 +234,7 @@ impl Tracking {
             experiment,
             parent,
             children,
+            more_children,
             metrics,
         })
     }

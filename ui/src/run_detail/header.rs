@@ -288,6 +288,7 @@ fn Relations() -> impl IntoView {
                 view! { <div class="relation"><span class="label">"Parent"</span>{link}</div> }
             });
             let total = d.children.len();
+            let more_in_store = d.more_children;
             let children = (total > 0).then(|| {
                 let shown = if show_all.get() {
                     total
@@ -309,8 +310,11 @@ fn Relations() -> impl IntoView {
                 });
                 view! {
                     <div class="relation">
-                        <span class="label">{format!("Children ({total})")}</span>
+                        <span class="label">{if more_in_store { format!("Children (first {total})") } else { format!("Children ({total})") }}</span>
                         <ul class="children" id="children">{links}{more}</ul>
+                        {more_in_store.then(|| view! {
+                            <a class="hint" href=routes::experiment_path(&experiment_id)>"All of them are in the runs table"</a>
+                        })}
                     </div>
                 }
             });

@@ -63,6 +63,7 @@ pub fn ExperimentHead(experiment: Experiment) -> impl IntoView {
             let text = draft.get_untracked().trim().to_string();
             match editing.get_untracked() {
                 Editing::Name if !text.is_empty() => apply(ExperimentEdit::Rename { name: text }),
+                Editing::Name => error.set(Some(ApiError::invalid("An experiment needs a name."))),
                 Editing::Project => apply(ExperimentEdit::AssignProject {
                     project: (!text.is_empty()).then_some(text),
                 }),

@@ -14,11 +14,20 @@ const NAME_SEARCH_DELAY_MS: u64 = 250;
 pub fn FilterBar(query: Signal<RunsQuery>, apply: Callback<RunsQuery>) -> impl IntoView {
     let text = RwSignal::new(query.get_untracked().filter.unwrap_or_default());
     let name = RwSignal::new(query.get_untracked().name.unwrap_or_default());
-    // Back/forward change the query under us: the boxes follow it.
-    Effect::new(move |_| {
+    // Back/forward change the query under us: a box follows its own part of the query when that
+    // part changed, so a draft being typed in the other box is never lost.
+    Effect::new(move |previous: Option<RunsQuery>| {
         let q = query.get();
-        text.set(q.filter.unwrap_or_default());
-        name.set(q.name.unwrap_or_default());
+        if let Some(previous) = previous {
+            if previous.filter != q.filter {
+                text.set(q.filter.clone().unwrap_or_default());
+            }
+            let typed = name.get_untracked();
+            if previous.name != q.name && typed.trim() != q.name.as_deref().unwrap_or("") {
+                name.set(q.name.clone().unwrap_or_default());
+            }
+        }
+        q
     });
     let error = Memo::new(move |_| parse_run_filter(&text.get()).err());
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -48,8 +57,11 @@ pub fn FilterBar(query: Signal<RunsQuery>, apply: Callback<RunsQuery>) -> impl I
         }
         let handle = set_timeout_with_handle(
             move || {
-                let n = name.get_untracked().trim().to_string();
-                let q = query.get_untracked();
+                // The bar may be gone by now (the user opened a run).
+                let (Some(typed), Some(q)) = (name.try_get_untracked(), query.try_get_untracked()) else {
+                    return;
+                };
+                let n = typed.trim().to_string();
                 if q.name.as_deref().unwrap_or("") != n {
                     apply.run(RunsQuery {
                         name: (!n.is_empty()).then_some(n),
@@ -62,6 +74,11 @@ pub fn FilterBar(query: Signal<RunsQuery>, apply: Callback<RunsQuery>) -> impl I
         .ok();
         pending.set_value(handle);
     };
+    on_cleanup(move || {
+        if let Some(handle) = pending.try_get_value().flatten() {
+            handle.clear();
+        }
+    });
     let view_changed = move |ev| {
         let view = ViewType::parse(&event_target_value(&ev)).unwrap_or_default();
         apply.run(RunsQuery {

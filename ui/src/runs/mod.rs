@@ -81,29 +81,36 @@ impl RunsLoader {
         }
     }
 
-    /// Starts over from the first page (another experiment or query, or after a write).
-    pub fn reload(&self) {
+    /// Starts over from the first page. After a write (`fresh_query` false) the rows on screen
+    /// stay until the new ones arrive, so the table, its selection and messages stay in place;
+    /// another experiment or query starts from an empty table.
+    pub fn reload(&self, fresh_query: bool) {
         let generation = self.generation.get_value() + 1;
         self.generation.set_value(generation);
         let (this, request) = (*self, self.request(None));
-        let keep_experiment = self.loaded.with_untracked(|l| {
-            l.experiment
-                .clone()
-                .filter(|e| e.experiment_id == request.experiment_id)
-        });
-        self.loaded.set(Loaded {
-            experiment: keep_experiment,
-            ..Loaded::default()
-        });
+        if fresh_query {
+            let keep_experiment = self.loaded.with_untracked(|l| {
+                l.experiment
+                    .clone()
+                    .filter(|e| e.experiment_id == request.experiment_id)
+            });
+            self.loaded.set(Loaded {
+                experiment: keep_experiment,
+                ..Loaded::default()
+            });
+        }
         spawn_local(async move {
             let answer = ipc::list_runs(request).await;
-            if this.generation.get_value() != generation {
+            // The view may be gone (the user moved on) or the query changed meanwhile.
+            if this.generation.try_get_value() != Some(generation) {
                 return;
             }
-            this.loaded.update(|l| {
+            this.loaded.try_update(|l| {
                 l.ready = true;
+                l.loading_more = false;
                 match answer {
                     Ok(page) => {
+                        l.error = None;
                         l.experiment = Some(page.experiment);
                         l.runs = page.runs;
                         l.ancestors = page.ancestors.into_iter().map(|r| (r.info.run_id.clone(), r)).collect();
@@ -129,10 +136,10 @@ impl RunsLoader {
         let (this, request) = (*self, self.request(Some(token)));
         spawn_local(async move {
             let answer = ipc::list_runs(request).await;
-            if this.generation.get_value() != generation {
+            if this.generation.try_get_value() != Some(generation) {
                 return;
             }
-            this.loaded.update(|l| {
+            this.loaded.try_update(|l| {
                 l.loading_more = false;
                 match answer {
                     Ok(page) => {
@@ -174,8 +181,8 @@ impl RunsLoader {
         spawn_local(async move {
             // A failed refresh keeps what is shown; the next tick tries again.
             if let Ok(page) = ipc::list_runs(request).await {
-                if this.generation.get_value() == generation {
-                    this.loaded.update(|l| l.replace(page.runs));
+                if this.generation.try_get_value() == Some(generation) {
+                    this.loaded.try_update(|l| l.replace(page.runs));
                 }
             }
         });
@@ -192,30 +199,40 @@ pub fn RunsView(experiment_id: Signal<String>, runs_query: Signal<RunsQuery>) ->
         query: runs_query,
     };
     // Another experiment, another query, or a write anywhere: read from the first page.
-    Effect::new(move |_| {
-        experiment_id.track();
-        runs_query.track();
+    Effect::new(move |previous: Option<(String, RunsQuery)>| {
+        let shown = (experiment_id.get(), runs_query.get());
         shell.changes.track();
-        loader.reload();
+        loader.reload(previous.as_ref() != Some(&shown));
+        shown
+    });
+    // Going back up from a run returns to the runs as shown now.
+    Effect::new(move |_| {
+        let id = experiment_id.get();
+        crate::routes::remember_runs_path(&id, runs_query.get().path(&id));
     });
     let navigate = use_navigate();
     let apply = Callback::new(move |query: RunsQuery| {
         navigate(&query.path(&experiment_id.get_untracked()), Default::default());
     });
     refresh_running_runs(loader);
+    // What decides between table, message and nothing; the table itself follows `loaded`, so it
+    // (and its scroll position, selection and collapsed rows) lives across pages and refreshes.
+    let shape = Memo::new(move |_| loader.loaded.with(|l| (l.ready, l.runs.is_empty(), l.error.is_some())));
+    let experiment = Memo::new(move |_| loader.loaded.with(|l| l.experiment.clone()));
+    let error = Memo::new(move |_| loader.loaded.with(|l| l.error.clone()));
     view! {
         <section class="runs" id="runs">
-            {move || loader.loaded.with(|l| l.experiment.clone()).map(|experiment| {
+            {move || experiment.get().map(|experiment| {
                 view! { <experiment_head::ExperimentHead experiment /> }
             })}
             <filter_bar::FilterBar query=runs_query apply />
-            {move || loader.loaded.with(|l| l.error.clone()).map(|error| view! { <ErrorBanner error /> })}
+            {move || error.get().map(|error| view! { <ErrorBanner error /> })}
             {move || {
-                let (ready, empty) = loader.loaded.with(|l| (l.ready, l.runs.is_empty()));
+                let (ready, empty, failed) = shape.get();
                 if !ready {
                     return view! { <p class="muted" id="runs-loading">"Loading runs…"</p> }.into_any();
                 }
-                if empty && loader.loaded.with(|l| l.error.is_some()) {
+                if empty && failed {
                     return ().into_any();
                 }
                 if empty {

@@ -177,10 +177,19 @@ pub fn RunsTable(loader: RunsLoader, query: Signal<RunsQuery>) -> impl IntoView 
         (start, end, total)
     });
     // Near the end of what is loaded: read the next page.
+    // (A page may add no visible row, e.g. children of collapsed runs: its arrival re-checks.)
     Effect::new(move |_| {
         let (_, end, total) = range.get();
-        if total.saturating_sub(end) < PREFETCH_ROWS {
+        let more = loaded.with(|l| l.next_page_token.is_some() && !l.loading_more);
+        if more && total.saturating_sub(end) < PREFETCH_ROWS {
             loader.load_more();
+        }
+    });
+    // Runs that left the table (deleted, or no longer matching) leave the selection too.
+    Effect::new(move |_| {
+        let present: HashSet<String> = loaded.with(|l| l.runs.iter().map(|r| r.info.run_id.clone()).collect());
+        if selected.with_untracked(|s| s.iter().any(|id| !present.contains(id))) {
+            selected.update(|s| s.retain(|id| present.contains(id)));
         }
     });
 
@@ -246,12 +255,20 @@ pub fn RunsTable(loader: RunsLoader, query: Signal<RunsQuery>) -> impl IntoView 
     }
 
     // Selection: a click toggles one run, shift-click selects the range from the last click.
+    // Parents shown only because a child matches are never taken by a range or "all".
+    let matching_ids = move || -> Vec<String> {
+        rows.with_untracked(|r| {
+            r.iter()
+                .filter(|row| !row.context)
+                .map(|row| row.run.info.run_id.clone())
+                .collect()
+        })
+    };
     let select = Callback::new(move |(run_id, shift): (String, bool)| {
         let from = anchor.get_untracked().filter(|_| shift);
         match from {
             Some(from) => {
-                let ids: Vec<String> =
-                    rows.with_untracked(|r| r.iter().map(|row| row.run.info.run_id.clone()).collect());
+                let ids = matching_ids();
                 let a = ids.iter().position(|id| *id == from);
                 let b = ids.iter().position(|id| *id == run_id);
                 if let (Some(a), Some(b)) = (a, b) {
@@ -269,13 +286,16 @@ pub fn RunsTable(loader: RunsLoader, query: Signal<RunsQuery>) -> impl IntoView 
     });
     let all_selected = move || {
         let n = selected.with(|s| s.len());
-        n > 0 && rows.with(|r| r.iter().all(|row| selected.with(|s| s.contains(&row.run.info.run_id))))
+        n > 0
+            && rows.with(|r| {
+                r.iter()
+                    .filter(|row| !row.context)
+                    .all(|row| selected.with(|s| s.contains(&row.run.info.run_id)))
+            })
     };
     let select_all = move |ev: leptos::ev::Event| {
         if event_target_checked(&ev) {
-            let ids: HashSet<String> =
-                rows.with_untracked(|r| r.iter().map(|row| row.run.info.run_id.clone()).collect());
-            selected.set(ids);
+            selected.set(matching_ids().into_iter().collect());
         } else {
             selected.set(HashSet::new());
         }
@@ -319,7 +339,7 @@ pub fn RunsTable(loader: RunsLoader, query: Signal<RunsQuery>) -> impl IntoView 
                 </colgroup>
                 <thead><tr>
                     <th class="select-col">
-                        <input type="checkbox" id="select-all" title="Select every loaded run"
+                        <input type="checkbox" id="select-all" title="Select every loaded run that matches"
                             prop:checked=all_selected on:change=select_all />
                     </th>
                     <For each=move || columns.get() key=|c| c.id() let:column>
