@@ -350,6 +350,8 @@ pub fn RunsTable(loader: RunsLoader, query: Signal<RunsQuery>) -> impl IntoView 
                     <tr class="spacer-row" aria-hidden="true"
                         style:height=move || format!("{}px", range.get().0 as f64 * ROW_HEIGHT)></tr>
                     {move || {
+                        // Tracked directly: a refresh that keeps the row count must still redraw the rows.
+                        loaded.track();
                         let (start, end, _) = range.get();
                         let rows = rows.get();
                         let columns = columns.get();
