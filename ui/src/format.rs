@@ -16,7 +16,7 @@ pub fn datetime(ms: Option<i64>) -> String {
     )
 }
 
-/// `1h 02m`, `3m 20s`, `850ms`; empty when the run has not ended.
+/// `3d 04h`, `1h 02m`, `3m 20s`, `850ms`; empty when the run has not ended.
 pub fn duration(start: Option<i64>, end: Option<i64>) -> String {
     let (Some(s), Some(e)) = (start, end) else {
         return String::new();
@@ -27,8 +27,22 @@ pub fn duration(start: Option<i64>, end: Option<i64>) -> String {
         0 => format!("{ms}ms"),
         1..=59 => format!("{secs}s"),
         60..=3599 => format!("{}m {:02}s", secs / 60, secs % 60),
-        _ => format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60),
+        3600..=172_799 => format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60),
+        _ => format!("{}d {:02}h", secs / 86_400, (secs % 86_400) / 3600),
     }
+}
+
+/// A count with thousands separators: `10,000`.
+pub fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A metric value with four significant digits; NaN and infinities spelled out.

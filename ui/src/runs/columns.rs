@@ -94,10 +94,10 @@ impl Column {
     /// Width in pixels (the table has a fixed layout, so scrolling never shifts columns).
     pub fn width(&self) -> u32 {
         match self {
-            Column::Status => 100,
-            Column::Name => 320,
+            Column::Status => 96,
+            Column::Name => 250,
             Column::User => 110,
-            Column::Started => 150,
+            Column::Started => 140,
             Column::Duration => 90,
             Column::RunType => 120,
             Column::Source => 110,

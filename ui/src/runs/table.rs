@@ -4,8 +4,8 @@
 use super::bulk::BulkBar;
 use super::columns::{default_extra, Column, ColumnChoices, ColumnPicker, KnownKeys, FIXED};
 use super::RunsLoader;
-use crate::keyboard;
 use crate::routes::{self, RunsQuery};
+use crate::{format, keyboard};
 use leptos::html;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -311,7 +311,7 @@ pub fn RunsTable(loader: RunsLoader, query: Signal<RunsQuery>) -> impl IntoView 
                 ""
             };
             let more = if l.next_page_token.is_some() { " so far" } else { "" };
-            format!("{n}{more} {noun}{matching}")
+            format!("{}{more} {noun}{matching}", format::count(n))
         })
     };
     let expand_all = move |_| collapsed.set(HashSet::new());
