@@ -123,6 +123,22 @@ async fn walks_project_experiment_run_tree_and_every_preview_kind() {
     app.wait_for("#metrics-table").await;
     app.screenshot("browse-run-detail").await;
 
+    // A metric opens its chart, drawn on a canvas from the sampled history.
+    app.click("#metrics-table .metric-link").await;
+    app.wait_for("#metric-chart[data-drawn='true']").await;
+    let points: usize = app
+        .eval("return Number(document.getElementById('metric-chart').dataset.points)")
+        .await
+        .as_u64()
+        .unwrap_or(0) as usize;
+    assert_eq!(points, store.sweep_steps, "every step of the curve is drawn");
+    app.click("#y-log").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.wait_for("#metric-chart[data-drawn='true']").await;
+    app.screenshot("browse-metric-chart").await;
+    app.client.back().await.unwrap();
+    app.wait_for("#metrics-table").await;
+
     // The MaxFlow run: JSON params decoded, git and data cards.
     open_run(&app, sweep, store.run("maxflow")).await;
     app.wait_for("#git-card").await;

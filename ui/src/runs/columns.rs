@@ -95,9 +95,9 @@ impl Column {
     pub fn width(&self) -> u32 {
         match self {
             Column::Status => 96,
-            Column::Name => 250,
+            Column::Name => 240,
             Column::User => 110,
-            Column::Started => 140,
+            Column::Started => 150,
             Column::Duration => 90,
             Column::RunType => 120,
             Column::Source => 110,
