@@ -252,6 +252,22 @@ impl App {
     }
 
     /// The rendered text (`innerText`) of the first element matching `css`, or "" if none does.
+    /// Waits until the text of `css` is exactly `expected` (trimmed).
+    pub async fn wait_for_exact_text(&self, css: &str, expected: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let text = self.text(css).await;
+            if text.trim() == expected {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} never read {expected:?}; last text: {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn text(&self, css: &str) -> String {
         match self.client.find(Locator::Css(css)).await {
             Ok(e) => self.inner_text(e).await,

@@ -328,7 +328,9 @@ async fn column_headers_sort_through_the_store_and_the_view_switch_shows_deleted
     if deleted.is_empty() {
         app.wait_for_text("#no-runs", "No deleted runs").await;
     } else {
-        app.wait_for_text("#run-count", &format!("{} run", deleted.len())).await;
+        let noun = if deleted.len() == 1 { "run" } else { "runs" };
+        app.wait_for_exact_text("#run-count", &format!("{} {noun}", deleted.len()))
+            .await;
         let mut shown = app.all_texts("#runs-table tbody .run-name").await;
         let mut expected = deleted.clone();
         shown.sort();
@@ -399,5 +401,39 @@ async fn keys_and_history_walk_experiment_and_run_and_the_place_survives_a_resta
     assert_eq!(app.eval("return location.pathname").await, place);
     let settings = std::fs::read_to_string(config.join("dev.runlens.app/settings.toml")).expect("settings were saved");
     assert!(settings.contains("last_store"), "{settings}");
+    app.close().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_dark_theme_follows_the_system() {
+    let data = empty_dir("dark-data");
+    let app = App::launch(
+        TMP,
+        Launch {
+            cwd: Some(empty_dir("dark")),
+            env: vec![
+                ("XDG_DATA_HOME".into(), data.display().to_string()),
+                // How a GNOME desktop asks applications for their dark variant.
+                ("GTK_THEME".into(), "Adwaita:dark".into()),
+            ],
+            ..Default::default()
+        },
+    )
+    .await;
+    app.click("#open-demo").await;
+    app.wait_for("#sidebar .experiment").await;
+    open_experiment(&app, "resnet-sweep").await;
+    app.wait_for_text("#run-count", "11 runs").await;
+    assert_eq!(
+        app.eval("return matchMedia('(prefers-color-scheme: dark)').matches")
+            .await,
+        true,
+        "the webview reports the system's dark preference"
+    );
+    let background = app
+        .eval("return getComputedStyle(document.documentElement).backgroundColor")
+        .await;
+    assert_eq!(background, "rgb(21, 24, 29)", "the dark palette is in use");
+    app.screenshot("dark-theme-runs").await;
     app.close().await;
 }

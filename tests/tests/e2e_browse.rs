@@ -107,6 +107,31 @@ async fn walks_project_experiment_run_tree_and_every_preview_kind() {
     app.wait_for("tr.run-row[data-depth='2']").await;
     app.screenshot("browse-sweep-tree").await;
 
+    // A metric column from the picker, sorted by the store.
+    app.click("#column-picker").await;
+    app.type_into("#column-search", "val/loss").await;
+    app.click(".column-option[data-column='metrics.val/loss'] input").await;
+    app.click("#column-picker").await;
+    app.click("button.sort[data-sort-key='metrics.`val/loss`']").await;
+    app.wait_for("th[aria-sort='ascending'] button[data-sort-key='metrics.`val/loss`']")
+        .await;
+    app.screenshot("browse-metric-column-sorted").await;
+
+    // The sidebar's search narrows the experiments by name.
+    app.type_into("#experiment-search", "forecast").await;
+    app.wait_gone(&format!("#sidebar .experiment[data-experiment-id='{sweep}']"))
+        .await;
+    assert_eq!(
+        app.all_texts("#sidebar .experiment").await,
+        vec![store.experiment_name("forecast").to_string()]
+    );
+    app.eval(
+        "const s = document.getElementById('experiment-search'); s.value = ''; s.dispatchEvent(new Event('input'));",
+    )
+    .await;
+    app.wait_for(&format!("#sidebar .experiment[data-experiment-id='{sweep}']"))
+        .await;
+
     // A child run: its parent and its own child are links.
     app.click(&format!(
         "tr.run-row[data-run-id='{}'] a.run-name",
@@ -327,6 +352,28 @@ async fn edits_in_the_app_are_what_mlflow_reads_back() {
     );
     assert_eq!(experiment.lifecycle_stage, LifecycleStage::Active);
     app.screenshot("browse-experiment-edited").await;
+
+    // Deleted after a confirmation, shown again by the sidebar's switch, and restored.
+    app.click("#experiment-delete").await;
+    app.click("#confirm-ok").await;
+    eventually(
+        "the experiment deleted",
+        || store.mlflow_experiment(sweep),
+        |e| e.lifecycle_stage == LifecycleStage::Deleted,
+    );
+    app.wait_gone(&format!("#sidebar .experiment[data-experiment-id='{sweep}']"))
+        .await;
+    app.click("#show-deleted-experiments").await;
+    app.click(&format!("#sidebar .experiment.deleted[data-experiment-id='{sweep}']"))
+        .await;
+    app.click("#experiment-restore").await;
+    app.click("#confirm-ok").await;
+    eventually(
+        "the experiment restored",
+        || store.mlflow_experiment(sweep),
+        |e| e.lifecycle_stage == LifecycleStage::Active,
+    );
+    app.wait_gone("#experiment-deleted").await;
     app.close().await;
 }
 

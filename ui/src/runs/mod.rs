@@ -81,14 +81,14 @@ impl RunsLoader {
         }
     }
 
-    /// Starts over from the first page. After a write (`fresh_query` false) the rows on screen
-    /// stay until the new ones arrive, so the table, its selection and messages stay in place;
-    /// another experiment or query starts from an empty table.
-    pub fn reload(&self, fresh_query: bool) {
+    /// Starts over from the first page. The rows on screen stay until the new ones arrive (after
+    /// a write, a sort or a filter the table, its selection, scroll and messages stay in place);
+    /// only another experiment (`another_experiment`) starts from an empty table.
+    pub fn reload(&self, another_experiment: bool) {
         let generation = self.generation.get_value() + 1;
         self.generation.set_value(generation);
         let (this, request) = (*self, self.request(None));
-        if fresh_query {
+        if another_experiment {
             let keep_experiment = self.loaded.with_untracked(|l| {
                 l.experiment
                     .clone()
@@ -199,8 +199,9 @@ pub fn RunsView(experiment_id: Signal<String>, runs_query: Signal<RunsQuery>) ->
         query: runs_query,
     };
     // Another experiment, another query, or a write anywhere: read from the first page.
-    Effect::new(move |previous: Option<(String, RunsQuery)>| {
-        let shown = (experiment_id.get(), runs_query.get());
+    Effect::new(move |previous: Option<String>| {
+        let shown = experiment_id.get();
+        runs_query.track();
         shell.changes.track();
         loader.reload(previous.as_ref() != Some(&shown));
         shown

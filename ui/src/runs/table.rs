@@ -154,6 +154,16 @@ pub fn RunsTable(loader: RunsLoader, query: Signal<RunsQuery>) -> impl IntoView 
 
     // The window of rows in view.
     let scroller = NodeRef::<html::Div>::new();
+    // A column just added is the last one: bring it into view.
+    Effect::new(move |previous: Option<usize>| {
+        let count = columns.with(Vec::len);
+        if previous.is_some_and(|p| count > p) {
+            if let Some(el) = scroller.get_untracked() {
+                request_animation_frame(move || el.set_scroll_left(el.scroll_width()));
+            }
+        }
+        count
+    });
     let scroll_top = RwSignal::new(0.0_f64);
     let viewport = RwSignal::new(600.0_f64);
     let measure = move || {
@@ -165,6 +175,16 @@ pub fn RunsTable(loader: RunsLoader, query: Signal<RunsQuery>) -> impl IntoView 
         if scroller.get().is_some() {
             measure();
         }
+    });
+    // Another filter or order starts at the top (the table itself stays, so do its columns).
+    Effect::new(move |previous: Option<RunsQuery>| {
+        let now = query.get();
+        if previous.is_some_and(|p| p != now) {
+            if let Some(el) = scroller.get_untracked() {
+                el.set_scroll_top(0);
+            }
+        }
+        now
     });
     let resize = window_event_listener(leptos::ev::resize, move |_| measure());
     on_cleanup(move || resize.remove());
