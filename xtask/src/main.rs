@@ -6,7 +6,8 @@
 //!   when already done and says what it does.
 //! - `run [ARGS]`: setup, release build, then launches the app with ARGS.
 //! - `test`: setup --for-tests, builds the app for end-to-end tests, runs every test.
-//! - `e2e`: only the end-to-end tests (`e2e`, `e2e_browse`; after the same build).
+//! - `e2e [SUITE...] [-- FILTER...]`: only the end-to-end suites (`tests/tests/e2e*.rs`; after the
+//!   same build).
 //! - `tidy`: formatting and the documentation conventions of ARCHITECTURE.md.
 //! - `dist`: the .deb installer.
 
@@ -25,11 +26,11 @@ fn main() -> Result<()> {
         Some("setup") => setup::all(&root, args.iter().any(|a| a == "--for-tests")),
         Some("run") => run(&root, &args[1..]),
         Some("test") => test(&root, &args[1..]),
-        Some("e2e") => e2e(&root),
+        Some("e2e") => e2e(&root, &args[1..]),
         Some("tidy") => tidy::check(&root),
         Some("dist") => dist(&root),
         _ => {
-            eprintln!("usage: cargo xtask setup [--for-tests] | run [PATH_OR_URI] | test | e2e | tidy | dist");
+            eprintln!("usage: cargo xtask setup [--for-tests] | run [PATH_OR_URI] | test | e2e [SUITE...] [-- FILTER...] | tidy | dist");
             std::process::exit(2)
         }
     }
@@ -172,13 +173,41 @@ fn run_tests_with_summary(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-fn e2e(root: &Path) -> Result<()> {
+/// `cargo xtask e2e [SUITE...] [-- FILTER...]`: the end-to-end suites (`tests/tests/e2e*.rs`),
+/// all of them by default.
+fn e2e(root: &Path, args: &[String]) -> Result<()> {
     setup::all(root, true)?;
     let app = build_e2e_app(root)?;
-    sh(cargo()
-        .args(["test", "-p", "runlens-tests", "--test", "e2e", "--test", "e2e_browse"])
+    let (suites, filters) = match args.iter().position(|a| a == "--") {
+        Some(i) => (&args[..i], &args[i..]),
+        None => (args, &[][..]),
+    };
+    let mut cmd = cargo();
+    cmd.args(["test", "-p", "runlens-tests"]);
+    let suites = if suites.is_empty() {
+        e2e_suites(root)?
+    } else {
+        suites.to_vec()
+    };
+    for suite in &suites {
+        cmd.args(["--test", suite]);
+    }
+    sh(cmd
+        .args(filters)
         .env("RUNLENS_APP", &app)
         .env("RUNLENS_PYTHON", setup::venv_python()))
+}
+
+/// Every end-to-end suite: `tests/tests/e2e*.rs`.
+fn e2e_suites(root: &Path) -> Result<Vec<String>> {
+    let mut suites: Vec<String> = std::fs::read_dir(root.join("tests/tests"))?
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(String::from))
+        .filter(|name| name.starts_with("e2e") && name.ends_with(".rs"))
+        .map(|name| name.trim_end_matches(".rs").to_string())
+        .collect();
+    suites.sort();
+    Ok(suites)
 }
 
 fn dist(root: &Path) -> Result<()> {
