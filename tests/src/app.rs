@@ -144,6 +144,8 @@ pub struct Launch {
     pub cwd: Option<PathBuf>,
     /// Extra environment; MLFLOW_TRACKING_URI is removed unless given here.
     pub env: Vec<(String, String)>,
+    /// Another app binary than the test build (e.g. the installed package's).
+    pub binary: Option<PathBuf>,
 }
 
 /// Fresh config and data directories for an app whose test did not choose them, so settings
@@ -176,7 +178,7 @@ pub struct App {
 impl App {
     pub async fn launch(target_tmpdir: &str, launch: Launch) -> App {
         let turn = ONE_APP_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-        let binary = app_binary(target_tmpdir);
+        let binary = launch.binary.clone().unwrap_or_else(|| app_binary(target_tmpdir));
         let (port, native_port) = (free_port(), free_port());
         let mut cmd = Command::new(tauri_driver());
         cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])

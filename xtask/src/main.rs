@@ -28,7 +28,7 @@ fn main() -> Result<()> {
         Some("test") => test(&root, &args[1..]),
         Some("e2e") => e2e(&root, &args[1..]),
         Some("tidy") => tidy::check(&root),
-        Some("dist") => dist(&root),
+        Some("dist") => dist(&root, args[1..].iter().any(|a| a == "--debug")),
         _ => {
             eprintln!("usage: cargo xtask setup [--for-tests] | run [PATH_OR_URI] | test | e2e [SUITE...] [-- FILTER...] | tidy | dist");
             std::process::exit(2)
@@ -210,11 +210,20 @@ fn e2e_suites(root: &Path) -> Result<Vec<String>> {
     Ok(suites)
 }
 
-fn dist(root: &Path) -> Result<()> {
+/// `cargo xtask dist [--debug]`: the `.deb` and `.rpm` installers (release: optimised and
+/// stripped; `--debug` reuses the end-to-end build, for the package test).
+fn dist(root: &Path, debug: bool) -> Result<()> {
     setup::all(root, false)?;
-    eprintln!("==> building the .deb installer (release)");
-    sh(Command::new(root.join("node_modules/.bin/tauri")).args(["build", "--bundles", "deb"]))?;
-    let bundle = target_dir(root).join("release/bundle/deb");
-    eprintln!("==> packages in {}", bundle.display());
+    let profile = if debug { "debug" } else { "release" };
+    eprintln!("==> building the .deb and .rpm installers ({profile})");
+    let mut cmd = Command::new(root.join("node_modules/.bin/tauri"));
+    cmd.args(["build", "--bundles", "deb,rpm"]);
+    if debug {
+        cmd.arg("--debug");
+    }
+    sh(&mut cmd)?;
+    for kind in ["deb", "rpm"] {
+        eprintln!("==> {kind} in {}", target_dir(root).join(profile).join("bundle").join(kind).display());
+    }
     Ok(())
 }
