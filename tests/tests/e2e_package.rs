@@ -144,7 +144,7 @@ async fn the_deb_installs_declares_its_dependencies_starts_and_removes_cleanly()
         assert!(depends.contains(needed), "Depends names {needed}: {depends}");
     }
     let desktop = output(Command::new("sh").arg("-c").arg(format!(
-        "dpkg-deb --fsys-tarfile '{}' | tar -xO --wildcards './usr/share/applications/*.desktop'",
+        "dpkg-deb --fsys-tarfile '{}' | tar -xO --wildcards 'usr/share/applications/*.desktop'",
         deb.display()
     )));
     assert!(desktop.contains("Categories=Development;"), "{desktop}");
