@@ -1,7 +1,12 @@
 //! The commands the webview may call (listed in `command_names.rs` and granted in
 //! `capabilities/default.json`). Each takes one request struct and returns `Result<_, ApiError>`.
 
-use crate::state::{AppState, OpenStore};
+pub mod compare;
+pub mod connections;
+pub mod llm;
+pub mod registry;
+
+use crate::state::AppState;
 use crate::{settings, startup};
 use runlens_core::ipc::*;
 use runlens_core::preview::ArtifactPreview;
@@ -9,42 +14,22 @@ use runlens_core::project::Project;
 use runlens_core::request::SearchRuns;
 use runlens_core::sampling::SampledSeries;
 use runlens_core::{ApiError, Experiment, FileInfo};
-use runlens_tracking::{uri, ConnectOptions, Tracking};
-use tauri::{AppHandle, Manager, State};
+use runlens_tracking::{uri, ConnectOptions};
+use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
 /// Largest artifact "Save as…" copies (it is held in memory on the way).
 const SAVE_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
 
-/// Opens a store, makes it the current one, names it in the window title and remembers it.
+/// Opens a store by URI (with MLflow's environment for credentials), makes it the current one,
+/// names it in the window title, remembers it and follows it (see `crate::connections`).
 async fn open(app: &AppHandle, state: &AppState, raw_uri: &str, origin: &str) -> Result<StoreSummary, ApiError> {
-    let tracking = Tracking::open(raw_uri, &ConnectOptions::from_env()).await?;
-    // A server is first contacted here, so a wrong URL fails now rather than on the first click.
-    let version = tracking.version().await?;
-    let clean = uri::redact(raw_uri);
-    let summary = StoreSummary {
-        display_name: display_name(&clean),
-        uri: clean,
-        kind: tracking.kind(),
-        version,
-        opened_from: origin.to_string(),
-    };
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window.set_title(&format!("{} — Runlens", summary.display_name));
-    }
-    let key = settings::store_key(raw_uri);
-    state.update_settings(|s| (s.store_opened(&key), ()));
-    *state.current.write().await = Some(OpenStore {
-        tracking,
-        summary: summary.clone(),
-        key,
-    });
-    Ok(summary)
+    crate::connections::open_store(app, state, raw_uri, origin, ConnectOptions::from_env(), None).await
 }
 
 /// The last meaningful part of a path or the host of a URL.
-fn display_name(clean_uri: &str) -> String {
+pub(crate) fn display_name(clean_uri: &str) -> String {
     if let Ok(url) = url_host(clean_uri) {
         return url;
     }
@@ -83,6 +68,12 @@ pub async fn startup(app: AppHandle, state: State<'_, AppState>) -> Result<Start
         });
     }
     let env_uri = std::env::var("MLFLOW_TRACKING_URI").ok();
+    // The last store was a saved connection: reopen it with its credentials.
+    if state.requested.is_none() && env_uri.as_deref().is_none_or(|u| u.trim().is_empty()) {
+        if let Some(answer) = crate::connections::reopen_last(&app, &state).await {
+            return Ok(answer);
+        }
+    }
     let cwd = std::env::current_dir().unwrap_or_default();
     let last_store = remembered.last_store.as_deref();
     match startup::choose(state.requested.as_deref(), env_uri.as_deref(), last_store, &cwd) {
@@ -94,6 +85,7 @@ pub async fn startup(app: AppHandle, state: State<'_, AppState>) -> Result<Start
             Err(error) => Ok(StartupState::Failed {
                 attempted: uri::redact(&candidate.uri),
                 error,
+                connection: None,
             }),
         },
         Err(looked_at) => Ok(StartupState::Welcome { looked_at }),
@@ -249,7 +241,7 @@ pub async fn save_artifact_as(
 }
 
 /// Metric histories sampled for charts: about `max_points` points per series (5 to 5,000,
-/// 1,000 when not given).
+/// 1,000 when not given), of only the steps in `steps` when given (a zoomed chart).
 #[tauri::command]
 pub async fn sampled_histories(
     state: State<'_, AppState>,
@@ -258,7 +250,7 @@ pub async fn sampled_histories(
     let max_points = request.max_points.unwrap_or(1000).clamp(5, 5000);
     let tracking = state.tracking().await?;
     Ok(tracking
-        .sampled_histories(&request.run_ids, &request.keys, max_points)
+        .sampled_histories_in(&request.run_ids, &request.keys, max_points, request.steps)
         .await?)
 }
 

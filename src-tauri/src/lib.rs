@@ -6,9 +6,13 @@
 #[allow(dead_code)] // read by build.rs and by its own test
 mod command_names;
 mod commands;
+mod connections;
+mod live;
+mod secrets;
 mod settings;
 mod startup;
 mod state;
+mod watch;
 
 use state::AppState;
 use tauri::Manager;
@@ -27,7 +31,8 @@ pub fn run() {
         .setup(move |app| {
             let data_dir = app.path().app_data_dir()?;
             let config_dir = app.path().app_config_dir()?;
-            app.manage(AppState::new(requested.clone(), data_dir, config_dir));
+            let secrets = secrets::Secrets::new(Box::new(secrets::OsKeyring));
+            app.manage(AppState::new(requested.clone(), data_dir, config_dir, secrets));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -46,6 +51,36 @@ pub fn run() {
             commands::edit_experiment,
             commands::remember_place,
             commands::open_link,
+            commands::connections::list_connections,
+            commands::connections::save_connection,
+            commands::connections::remove_connection,
+            commands::connections::open_connection,
+            commands::connections::test_connection,
+            commands::connections::forget_recent,
+            commands::connections::pick_path,
+            commands::connections::live_status,
+            commands::registry::list_models,
+            commands::registry::list_prompts,
+            commands::registry::get_model,
+            commands::registry::transition_version,
+            commands::registry::change_alias,
+            commands::registry::edit_model,
+            commands::registry::get_version,
+            commands::registry::edit_version,
+            commands::registry::run_models,
+            commands::registry::register_model,
+            commands::registry::get_prompt,
+            commands::compare::compare_runs,
+            commands::compare::run_values,
+            commands::compare::export_chart,
+            commands::compare::save_chart_as,
+            commands::llm::run_tables,
+            commands::llm::open_table,
+            commands::llm::table_rows,
+            commands::llm::table_cell,
+            commands::llm::compare_tables,
+            commands::llm::search_traces,
+            commands::llm::get_trace,
         ])
         .run(tauri::generate_context!())
         .expect("Runlens could not start its window");

@@ -4,8 +4,10 @@
 //! A missing file means defaults; a file that does not parse is moved aside to
 //! `settings.toml.bad`, never silently lost. Saving writes a temporary file and renames it, so a
 //! crash leaves the old file or the new one. **No secret is ever written**: store URIs are
-//! saved through `uri::redact`.
+//! saved through `uri::redact`, and connections hold a user name at most (passwords and tokens
+//! live in the OS keyring, see `secrets.rs`).
 
+use runlens_core::connection::{Connection, RecentStore};
 use runlens_core::ApiError;
 use runlens_tracking::uri;
 use serde::{Deserialize, Serialize};
@@ -14,6 +16,8 @@ use std::path::{Path, PathBuf};
 pub const FILE_NAME: &str = "settings.toml";
 /// Longest place (route) remembered, in characters.
 const MAX_PLACE_LENGTH: usize = 2_000;
+/// How many recently opened stores are remembered.
+pub const MAX_RECENT: usize = 12;
 
 /// Every field has a default, so files written by older or newer versions load.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -25,6 +29,15 @@ pub struct Settings {
     /// Where the user was in `last_store`: a route such as `/experiments/1/runs/abc`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_place: Option<String>,
+    /// The saved connection `last_store` was opened through (its id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_connection: Option<String>,
+    /// Stores opened recently, newest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recent: Vec<RecentStore>,
+    /// Saved connections, in the order the user made them. Never a secret.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub connections: Vec<Connection>,
     /// Settings this version does not know (written by a newer Runlens), kept as they are.
     #[serde(flatten)]
     pub other: toml::Table,
@@ -87,6 +100,72 @@ impl Settings {
         self.last_store = Some(key.to_string());
         self.last_place = None;
         true
+    }
+
+    /// Records a store that was opened, through a saved connection or not, at `now` (ms): it
+    /// becomes the last store and heads the recent list. Always changes something.
+    pub fn opened(&mut self, key: &str, connection: Option<&str>, now: i64) {
+        self.store_opened(key);
+        self.last_connection = connection.map(String::from);
+        self.recent
+            .retain(|r| !(r.uri == key && r.connection.as_deref() == connection));
+        self.recent.insert(
+            0,
+            RecentStore {
+                uri: key.to_string(),
+                connection: connection.map(String::from),
+                opened_at: now,
+            },
+        );
+        self.recent.truncate(MAX_RECENT);
+    }
+
+    pub fn connection(&self, id: &str) -> Option<&Connection> {
+        self.connections.iter().find(|c| c.id == id)
+    }
+
+    /// Adds the connection, or replaces the one with its id.
+    pub fn put_connection(&mut self, connection: Connection) {
+        match self.connections.iter_mut().find(|c| c.id == connection.id) {
+            Some(slot) => *slot = connection,
+            None => self.connections.push(connection),
+        }
+    }
+
+    /// Forgets a connection; recent entries made through it stay, as plain stores. `true` when
+    /// it existed.
+    pub fn remove_connection(&mut self, id: &str) -> bool {
+        let before = self.connections.len();
+        self.connections.retain(|c| c.id != id);
+        for recent in &mut self.recent {
+            if recent.connection.as_deref() == Some(id) {
+                recent.connection = None;
+            }
+        }
+        if self.last_connection.as_deref() == Some(id) {
+            self.last_connection = None;
+        }
+        // Two entries may now name the same plain store: keep the newest.
+        let mut seen = std::collections::HashSet::new();
+        self.recent
+            .retain(|r| r.connection.is_some() || seen.insert(r.uri.clone()));
+        self.connections.len() != before
+    }
+
+    /// Forgets a recent entry.
+    pub fn forget_recent(&mut self, uri: &str, connection: Option<&str>) -> bool {
+        let before = self.recent.len();
+        self.recent
+            .retain(|r| !(r.uri == uri && r.connection.as_deref() == connection));
+        self.recent.len() != before
+    }
+
+    /// When a connection was last opened (from the recent list).
+    pub fn last_opened(&self, id: &str) -> Option<i64> {
+        self.recent
+            .iter()
+            .find(|r| r.connection.as_deref() == Some(id))
+            .map(|r| r.opened_at)
     }
 
     /// Records where the user is. `true` when something changed.
@@ -164,17 +243,34 @@ mod tests {
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
 
-        // A newer version's keys (e.g. connections) survive a load and save by this one.
+        // A newer version's keys (e.g. workspaces) survive a load and save by this one.
         std::fs::write(
             &path,
-            "last_store = \"/x.db\"\n[[connections]]\nname = \"lab\"\nurl = \"https://lab\"\n",
+            "last_store = \"/x.db\"\nzoom = 2\n[[workspaces]]\nname = \"lab\"\nurl = \"https://lab\"\n",
         )
         .unwrap();
-        let loaded = Settings::load(&path);
+        let mut loaded = Settings::load(&path);
         assert_eq!(loaded.last_store.as_deref(), Some("/x.db"));
+        loaded.put_connection(Connection {
+            id: "c1".into(),
+            name: "Team".into(),
+            target: "https://mlflow.example.com/mlflow".into(),
+            auth: runlens_core::connection::AuthKind::Basic,
+            username: Some("ann".into()),
+            ca_certificate: None,
+            insecure_tls: false,
+        });
+        loaded.opened("https://mlflow.example.com/mlflow", Some("c1"), 7);
         loaded.save(&path).unwrap();
         let again = Settings::load(&path);
-        assert_eq!(again.other["connections"][0]["name"].as_str(), Some("lab"));
+        assert_eq!(again.other["workspaces"][0]["name"].as_str(), Some("lab"));
+        assert_eq!(again.other["zoom"].as_integer(), Some(2));
+        assert_eq!(again, loaded);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("[[connections]]") && text.contains("username = \"ann\""),
+            "{text}"
+        );
     }
 
     #[test]
@@ -226,6 +322,60 @@ mod tests {
         assert!(settings.remember_place(&format!("/{}", "x".repeat(2_000))).is_err());
         assert!(settings.remember_place(&format!("/{}", "x".repeat(1_999))).is_ok());
         assert!(settings.remember_place("/a\nb").is_err());
+    }
+
+    #[test]
+    fn recent_stores_are_newest_first_and_bounded() {
+        let mut settings = Settings::default();
+        settings.opened("/a.db", None, 1);
+        settings.opened("http://h/", Some("admin"), 2);
+        settings.opened("http://h/", Some("reader"), 3);
+        settings.opened("/a.db", None, 4);
+        let order: Vec<_> = settings
+            .recent
+            .iter()
+            .map(|r| (r.uri.as_str(), r.connection.as_deref()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("/a.db", None),
+                ("http://h/", Some("reader")),
+                ("http://h/", Some("admin"))
+            ]
+        );
+        assert_eq!(settings.last_connection, None);
+        settings.opened("http://h/", Some("admin"), 5);
+        assert_eq!(settings.last_connection.as_deref(), Some("admin"));
+        assert_eq!(settings.last_opened("admin"), Some(5));
+        for n in 0..20 {
+            settings.opened(&format!("/s{n}.db"), None, 10 + n);
+        }
+        assert_eq!(settings.recent.len(), MAX_RECENT);
+        assert_eq!(settings.recent[0].uri, "/s19.db");
+
+        // Removing a connection keeps its stores in the list, as plain stores, once each.
+        let mut settings = Settings::default();
+        for id in ["admin", "reader"] {
+            settings.put_connection(Connection {
+                id: id.into(),
+                name: id.into(),
+                target: "http://h/".into(),
+                auth: runlens_core::connection::AuthKind::None,
+                username: None,
+                ca_certificate: None,
+                insecure_tls: false,
+            });
+        }
+        settings.opened("http://h/", Some("admin"), 1);
+        settings.opened("http://h/", Some("reader"), 2);
+        assert!(settings.remove_connection("reader"));
+        assert!(!settings.remove_connection("reader"));
+        assert_eq!(settings.connections.len(), 1);
+        assert_eq!(settings.recent.len(), 2);
+        assert_eq!(settings.last_connection, None);
+        assert!(settings.forget_recent("http://h/", None));
+        assert_eq!(settings.recent.len(), 1);
     }
 
     #[test]

@@ -1,11 +1,14 @@
-//! What the app holds while it runs: the open store, its settings and where it keeps its data.
+//! What the app holds while it runs: the open store, its settings, where it keeps its data, the
+//! connections' secrets and what keeps the open store's view current.
 
+use crate::live::Live;
+use crate::secrets::Secrets;
 use crate::settings::{self, Settings};
 use runlens_core::ipc::StoreSummary;
 use runlens_core::ApiError;
 use runlens_tracking::Tracking;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tokio::sync::RwLock;
 
 pub struct OpenStore {
@@ -24,10 +27,16 @@ pub struct AppState {
     /// Where `settings` are saved.
     pub settings_path: PathBuf,
     settings: Mutex<Settings>,
+    /// Passwords and tokens of saved connections (keyring, or this session only).
+    pub secrets: Arc<Secrets>,
+    /// Changes and link state of the open store.
+    pub live: Arc<Live>,
+    /// Watches the open local store's files; replaced (and so stopped) when another opens.
+    pub watcher: Mutex<Option<notify::RecommendedWatcher>>,
 }
 
 impl AppState {
-    pub fn new(requested: Option<String>, data_dir: PathBuf, config_dir: PathBuf) -> Self {
+    pub fn new(requested: Option<String>, data_dir: PathBuf, config_dir: PathBuf, secrets: Secrets) -> Self {
         let settings_path = config_dir.join(settings::FILE_NAME);
         AppState {
             requested,
@@ -35,6 +44,9 @@ impl AppState {
             current: RwLock::new(None),
             settings: Mutex::new(Settings::load(&settings_path)),
             settings_path,
+            secrets: Arc::new(secrets),
+            live: Arc::new(Live::default()),
+            watcher: Mutex::new(None),
         }
     }
 

@@ -46,7 +46,7 @@ impl<M> Deref for FixtureStore<M> {
 }
 
 impl<M: DeserializeOwned> FixtureStore<M> {
-    fn load(dir: PathBuf) -> Result<FixtureStore<M>, String> {
+    pub(crate) fn load(dir: PathBuf) -> Result<FixtureStore<M>, String> {
         let manifest = read_json(&dir.join("manifest.json"))?;
         Ok(FixtureStore { dir, manifest })
     }
@@ -316,7 +316,7 @@ fn base_dir(target_tmpdir: &str) -> PathBuf {
 static PROCESS_DIR: OnceLock<Result<PathBuf, String>> = OnceLock::new();
 
 /// `runlens-browse/p<pid>`, created empty on first use; directories of ended processes go.
-fn process_dir(target_tmpdir: &str) -> Result<&'static Path, String> {
+pub(crate) fn process_dir(target_tmpdir: &str) -> Result<&'static Path, String> {
     PROCESS_DIR
         .get_or_init(|| {
             try_python()?;
@@ -336,7 +336,7 @@ fn process_dir(target_tmpdir: &str) -> Result<&'static Path, String> {
 }
 
 /// A new path (not yet created) under this process's `work/`.
-fn fresh_dir(label: &str) -> PathBuf {
+pub(crate) fn fresh_dir(label: &str) -> PathBuf {
     static COPIES: AtomicUsize = AtomicUsize::new(0);
     let root = PROCESS_DIR
         .get()
@@ -354,10 +354,10 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// An exclusive `flock` held until dropped: two test processes never build the cached store at
 /// the same time.
-struct FileLock(std::fs::File);
+pub(crate) struct FileLock(std::fs::File);
 
 impl FileLock {
-    fn acquire(path: &Path) -> Result<FileLock, String> {
+    pub(crate) fn acquire(path: &Path) -> Result<FileLock, String> {
         use std::os::unix::io::AsRawFd;
         let file = std::fs::OpenOptions::new()
             .create(true)

@@ -12,9 +12,12 @@
 //! are removed when the next one starts.
 
 pub mod app;
+pub mod bench;
 pub mod browse;
 pub mod diff;
 pub mod dump;
+pub mod keyring;
+pub mod registry;
 pub mod server;
 
 pub use diff::Report;

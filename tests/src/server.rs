@@ -26,10 +26,16 @@ impl MlflowServer {
     /// new experiments under `workdir/served-artifacts`. Experiments with local artifact
     /// locations (the fixture's) are served from those locations.
     pub fn start(db: &Path, workdir: &Path) -> Result<MlflowServer, String> {
+        Self::start_with(db, workdir, &[], &[])
+    }
+
+    /// [`start`](Self::start) with more `mlflow server` arguments (e.g. `--app-name basic-auth`)
+    /// and environment variables for the server.
+    pub fn start_with(db: &Path, workdir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<MlflowServer, String> {
         let mut last_error = String::new();
         // A free port can be taken between our probe and the server's bind: try a few.
         for _ in 0..3 {
-            match Self::start_once(db, workdir) {
+            match Self::start_once(db, workdir, None, args, env) {
                 Ok(server) => return Ok(server),
                 Err(e) => last_error = e,
             }
@@ -37,8 +43,29 @@ impl MlflowServer {
         Err(last_error)
     }
 
-    fn start_once(db: &Path, workdir: &Path) -> Result<MlflowServer, String> {
-        let port = free_port()?;
+    /// [`start_with`](Self::start_with) on a given port (e.g. to bring a stopped server back at
+    /// the address its clients know).
+    pub fn start_on(
+        db: &Path,
+        workdir: &Path,
+        port: u16,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<MlflowServer, String> {
+        Self::start_once(db, workdir, Some(port), args, env)
+    }
+
+    fn start_once(
+        db: &Path,
+        workdir: &Path,
+        port: Option<u16>,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<MlflowServer, String> {
+        let port = match port {
+            Some(port) => port,
+            None => free_port()?,
+        };
         let artifacts = workdir.join("served-artifacts");
         std::fs::create_dir_all(&artifacts).map_err(|e| format!("cannot create {}: {e}", artifacts.display()))?;
         let log = workdir.join(format!("server-{port}.log"));
@@ -48,6 +75,8 @@ impl MlflowServer {
         cmd.arg(&backend)
             .arg(&artifacts)
             .arg(port.to_string())
+            .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(log_file.try_clone().map_err(|e| e.to_string())?)
             .stderr(log_file);

@@ -307,6 +307,50 @@ async fn check_histories(kind: Kind) {
             Err(e) => r.note(format!("{what}: MLflow answers, Runlens fails: {e}")),
         }
     }
+    // A zoomed chart's step range: the same points as MLflow's history cut to those steps (on a
+    // server through MLflow's own get-history-bulk-interval).
+    for h in want.histories.iter().filter(|h| h.metrics.len() >= 3) {
+        let mut steps: Vec<i64> = h.metrics.iter().map(|m| m.step).collect();
+        steps.sort_unstable();
+        let range = runlens_core::sampling::StepRange::new(steps[steps.len() / 3], steps[2 * steps.len() / 3]);
+        let what = format!(
+            "sampled_histories_in({}, {:?}, steps {}..={})",
+            want.describe_run(&h.run_id),
+            h.key,
+            range.start,
+            range.end
+        );
+        let mut theirs: Vec<Metric> = h.metrics.iter().filter(|m| range.contains(m.step)).cloned().collect();
+        sort_ties(&mut theirs);
+        let ids = [h.run_id.clone()];
+        match t
+            .sampled_histories_in(&ids, std::slice::from_ref(&h.key), 100_000, Some(range))
+            .await
+        {
+            Ok(series) => {
+                let mut ours: Vec<Metric> = series[0]
+                    .points
+                    .iter()
+                    .map(|p| Metric {
+                        key: h.key.clone(),
+                        value: p.value,
+                        timestamp: p.timestamp,
+                        step: p.step,
+                    })
+                    .collect();
+                sort_ties(&mut ours);
+                r.compare(&what, &theirs, &ours);
+                if series[0].total_points != theirs.len() {
+                    r.note(format!(
+                        "{what}: total_points {} for {} points",
+                        series[0].total_points,
+                        theirs.len()
+                    ));
+                }
+            }
+            Err(e) => r.note(format!("{what}: MLflow answers, Runlens fails: {e}")),
+        }
+    }
     // The 200-step curves really are 200 points long, whatever the dump says.
     let ids = fx().ids(kind);
     match t.metric_history(ids.run("sweep_child_1"), "eval/loss").await {

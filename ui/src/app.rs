@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
     };
     provide_context(shell);
     crate::dialog::provide_confirm();
+    let connections = crate::connections::provide();
     spawn_local(async move {
         let screen = match ipc::startup().await {
             Ok(StartupState::Open { store, place }) => Screen::Workspace { store, place },
@@ -60,10 +61,20 @@ pub fn App() -> impl IntoView {
                 looked_at,
                 failed: None,
             },
-            Ok(StartupState::Failed { attempted, error }) => Screen::Welcome {
-                looked_at: vec![],
-                failed: Some((attempted, error)),
-            },
+            Ok(StartupState::Failed {
+                attempted,
+                error,
+                connection,
+            }) => {
+                // A saved connection without its password (or with a rejected one): ask for it.
+                if let Some(id) = connection.filter(|_| error.code == runlens_core::ErrorCode::Unauthenticated) {
+                    connections.edit_by_id(id, Some(error.clone()));
+                }
+                Screen::Welcome {
+                    looked_at: vec![],
+                    failed: Some((attempted, error)),
+                }
+            }
             Err(error) => Screen::Welcome {
                 looked_at: vec![],
                 failed: Some(("startup".into(), error)),
@@ -81,7 +92,8 @@ pub fn App() -> impl IntoView {
             document.set_title(&title);
         }
     });
-    move || match shell.screen.get() {
+    let in_workspace = Memo::new(move |_| matches!(shell.screen.get(), Screen::Workspace { .. }));
+    let screen = move || match shell.screen.get() {
         Screen::Starting => view! { <div class="starting">"Opening your store…"</div> }.into_any(),
         Screen::Welcome { looked_at, failed } => view! { <Welcome looked_at failed /> }.into_any(),
         Screen::Workspace { store, place } => {
@@ -92,35 +104,51 @@ pub fn App() -> impl IntoView {
             }
             view! { <Router><Workspace store /></Router> }.into_any()
         }
+    };
+    view! {
+        {screen}
+        <crate::connections::ConnectionManager />
+        // The workspace has its own; the connection manager asks questions on the welcome screen too.
+        <Show when=move || !in_workspace.get()><crate::dialog::ConfirmHost /></Show>
     }
 }
 
 #[component]
 fn Workspace(store: StoreSummary) -> impl IntoView {
-    let shell = expect_context::<Shell>();
     remember_places();
     keyboard::install();
     crate::runs::ColumnChoices::provide();
-    let back = move |_| {
-        shell.screen.set(Screen::Welcome {
-            looked_at: vec![],
-            failed: None,
-        })
-    };
+    crate::connections::live::provide();
+    let connections = crate::connections::use_connections();
+    let back = move |_| connections.show_list();
     view! {
         <div class="workspace">
             <header class="topbar">
                 <span class="brand">"Runlens"</span>
                 <span class="store-name" title=store.uri.clone()>{store.display_name.clone()}</span>
-                <button class="quiet" on:click=back>"Open another store…"</button>
+                <button class="quiet" id="open-another" on:click=back>"Open another store…"</button>
             </header>
             <Sidebar />
             <main class="content">
+                <crate::connections::live::LinkBanner />
                 <Routes fallback=|| view! { <div class="empty-state"><p>"Nothing here."</p></div> }>
                     <Route path=path!("/") view=Overview />
                     <Route path=path!("/experiments/:experiment_id") view=ExperimentPage />
                     <Route path=path!("/experiments/:experiment_id/runs/:run_id") view=RunPage />
                     <Route path=path!("/experiments/:experiment_id/runs/:run_id/chart") view=ChartPage />
+                    <Route path=path!("/experiments/:experiment_id/runs/:run_id/metrics") view=RunMetricsPage />
+                    <Route path=path!("/experiments/:experiment_id/plots") view=ExperimentPlotsPage />
+                    <Route path=path!("/experiments/:experiment_id/runs/:run_id/tables") view=crate::tables::RunTablesPage />
+                    <Route path=path!("/experiments/:experiment_id/tables") view=crate::tables::CompareTablesPage />
+                    <Route path=path!("/experiments/:experiment_id/traces") view=crate::traces::TracesPage />
+                    <Route path=path!("/experiments/:experiment_id/traces/:trace_id") view=crate::traces::TracePage />
+                    <Route path=path!("/compare") view=crate::compare::ComparePage />
+                    <Route path=path!("/models") view=crate::registry::ModelsPage />
+                    <Route path=path!("/models/:name") view=|| view! { <crate::registry::ModelPage board=false /> } />
+                    <Route path=path!("/models/:name/board") view=|| view! { <crate::registry::ModelPage board=true /> } />
+                    <Route path=path!("/models/:name/versions/:version") view=crate::registry::VersionPage />
+                    <Route path=path!("/prompts") view=crate::registry::PromptsPage />
+                    <Route path=path!("/prompts/:name") view=crate::registry::PromptPage />
                 </Routes>
             </main>
             <StatusBar store />
@@ -193,6 +221,19 @@ fn ChartPage() -> impl IntoView {
 }
 
 #[component]
+fn RunMetricsPage() -> impl IntoView {
+    let experiment_id = param("experiment_id");
+    let run_id = param("run_id");
+    view! { <crate::chart::grid::RunMetricsPage experiment_id run_id /> }
+}
+
+#[component]
+fn ExperimentPlotsPage() -> impl IntoView {
+    let experiment_id = param("experiment_id");
+    view! { <crate::compare::ExperimentPlotsPage experiment_id /> }
+}
+
+#[component]
 fn StatusBar(store: StoreSummary) -> impl IntoView {
     view! {
         <footer class="statusbar" id="statusbar">
@@ -200,6 +241,11 @@ fn StatusBar(store: StoreSummary) -> impl IntoView {
             <span class="uri" title=store.uri.clone()>{store.uri.clone()}</span>
             <span>{store.version.clone().unwrap_or_default()}</span>
             <span class="origin">"opened from " {store.opened_from.clone()}</span>
+            {store.insecure_tls.then(|| view! {
+                <span class="tls-warning" id="tls-warning" title="TLS certificates of this server are not checked">"⚠ TLS checks off"</span>
+            })}
+            <span class="spacer"></span>
+            <crate::connections::live::LinkStatus />
         </footer>
     }
 }

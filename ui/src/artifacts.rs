@@ -2,7 +2,7 @@
 //! the selected file. The selection lives in the URL (`?artifact=<path>`), so clicking a file
 //! is a navigation and back/forward walk the files seen.
 
-mod preview;
+pub(crate) mod preview;
 
 use crate::app::ErrorBanner;
 use crate::{format, ipc, routes};

@@ -114,3 +114,213 @@ pub async fn remember_place(place: String) -> Result<(), ApiError> {
 pub async fn open_link(url: String) -> Result<(), ApiError> {
     call("open_link", Some(&OpenLinkRequest { url })).await
 }
+
+// Model registry (issue #7): every write answers what the store holds afterwards.
+
+pub async fn list_models(
+    request: runlens_core::registry::ListModelsRequest,
+) -> Result<Vec<runlens_core::registry::ModelSummary>, ApiError> {
+    call("list_models", Some(&request)).await
+}
+
+pub async fn list_prompts(
+    request: runlens_core::registry::ListModelsRequest,
+) -> Result<Vec<runlens_core::RegisteredModel>, ApiError> {
+    call("list_prompts", Some(&request)).await
+}
+
+pub async fn get_model(name: String) -> Result<runlens_core::registry::ModelDetail, ApiError> {
+    call("get_model", Some(&runlens_core::registry::ModelRequest { name })).await
+}
+
+pub async fn transition_version(
+    plan: runlens_core::registry::TransitionPlan,
+) -> Result<runlens_core::registry::ModelDetail, ApiError> {
+    call(
+        "transition_version",
+        Some(&runlens_core::registry::TransitionRequest { plan }),
+    )
+    .await
+}
+
+pub async fn change_alias(
+    plan: runlens_core::registry::AliasPlan,
+) -> Result<runlens_core::registry::ModelDetail, ApiError> {
+    call("change_alias", Some(&runlens_core::registry::AliasRequest { plan })).await
+}
+
+pub async fn edit_model(
+    name: String,
+    edit: runlens_core::registry::RegistryEdit,
+) -> Result<runlens_core::registry::ModelDetail, ApiError> {
+    call(
+        "edit_model",
+        Some(&runlens_core::registry::EditModelRequest { name, edit }),
+    )
+    .await
+}
+
+pub async fn get_version(name: String, version: i64) -> Result<runlens_core::registry::VersionDetail, ApiError> {
+    call(
+        "get_version",
+        Some(&runlens_core::registry::VersionRequest { name, version }),
+    )
+    .await
+}
+
+pub async fn edit_version(
+    name: String,
+    version: i64,
+    edit: runlens_core::registry::RegistryEdit,
+) -> Result<runlens_core::registry::VersionDetail, ApiError> {
+    call(
+        "edit_version",
+        Some(&runlens_core::registry::EditVersionRequest { name, version, edit }),
+    )
+    .await
+}
+
+pub async fn run_models(run_id: String) -> Result<runlens_core::registry::RunModels, ApiError> {
+    call("run_models", Some(&runlens_core::registry::RunModelsRequest { run_id })).await
+}
+
+pub async fn register_model(
+    request: runlens_core::registry::RegisterRequest,
+) -> Result<runlens_core::registry::RegisterOutcome, ApiError> {
+    call("register_model", Some(&request)).await
+}
+
+pub async fn get_prompt(name: String) -> Result<runlens_core::registry::PromptDetail, ApiError> {
+    call("get_prompt", Some(&runlens_core::registry::ModelRequest { name })).await
+}
+
+// Compare view (issue #6).
+
+/// The runs to compare; `summaries` adds each metric's exact range (reads every history).
+pub async fn compare_runs(
+    run_ids: Vec<String>,
+    summaries: bool,
+) -> Result<runlens_core::compare::Comparison, ApiError> {
+    call(
+        "compare_runs",
+        Some(&runlens_core::compare::CompareRequest { run_ids, summaries }),
+    )
+    .await
+}
+
+pub async fn run_values(
+    request: runlens_core::compare::RunValuesRequest,
+) -> Result<runlens_core::compare::RunValues, ApiError> {
+    call("run_values", Some(&request)).await
+}
+
+/// Asks where to save the chart and draws it there (PNG or SVG); `None` when the user cancels.
+pub async fn save_chart_as(request: runlens_charts::ExportRequest) -> Result<Option<String>, ApiError> {
+    call("save_chart_as", Some(&request)).await
+}
+
+// LLM tables and traces (issue #8): tables come a window of rows at a time.
+
+pub async fn run_tables(run_id: String) -> Result<runlens_core::tables::RunTables, ApiError> {
+    call("run_tables", Some(&runlens_core::tables::RunTablesRequest { run_id })).await
+}
+
+pub async fn open_table(run_id: String, path: String) -> Result<runlens_core::tables::TableInfo, ApiError> {
+    call("open_table", Some(&runlens_core::tables::TableRequest { run_id, path })).await
+}
+
+pub async fn table_rows(
+    request: runlens_core::tables::TableRowsRequest,
+) -> Result<runlens_core::tables::TableWindow, ApiError> {
+    call("table_rows", Some(&request)).await
+}
+
+pub async fn table_cell(
+    run_id: String,
+    path: String,
+    row: usize,
+    column: usize,
+) -> Result<runlens_core::tables::Cell, ApiError> {
+    call(
+        "table_cell",
+        Some(&runlens_core::tables::TableCellRequest {
+            run_id,
+            path,
+            row,
+            column,
+        }),
+    )
+    .await
+}
+
+pub async fn compare_tables(
+    request: runlens_core::tables::join::CompareTablesRequest,
+) -> Result<runlens_core::tables::join::CompareWindow, ApiError> {
+    call("compare_tables", Some(&request)).await
+}
+
+pub async fn search_traces(
+    request: runlens_core::traces::SearchTracesRequest,
+) -> Result<runlens_core::Page<runlens_core::traces::TraceSummary>, ApiError> {
+    call("search_traces", Some(&request)).await
+}
+
+pub async fn get_trace(trace_id: String) -> Result<runlens_core::traces::TraceDetail, ApiError> {
+    call("get_trace", Some(&runlens_core::traces::TraceRequest { trace_id })).await
+}
+
+// Connections and live updates (issue #9). Secrets go to the shell only; none comes back.
+
+pub async fn list_connections() -> Result<runlens_core::connection::ConnectionsOverview, ApiError> {
+    call("list_connections", NO_REQUEST).await
+}
+
+pub async fn save_connection(
+    request: runlens_core::connection::SaveConnectionRequest,
+) -> Result<runlens_core::connection::SavedConnection, ApiError> {
+    call("save_connection", Some(&request)).await
+}
+
+pub async fn remove_connection(id: String) -> Result<runlens_core::connection::ConnectionsOverview, ApiError> {
+    call(
+        "remove_connection",
+        Some(&runlens_core::connection::ConnectionRequest { id }),
+    )
+    .await
+}
+
+pub async fn open_connection(id: String) -> Result<StoreSummary, ApiError> {
+    call(
+        "open_connection",
+        Some(&runlens_core::connection::ConnectionRequest { id }),
+    )
+    .await
+}
+
+pub async fn test_connection(
+    request: runlens_core::connection::TestConnectionRequest,
+) -> Result<runlens_core::connection::Diagnosis, ApiError> {
+    call("test_connection", Some(&request)).await
+}
+
+pub async fn forget_recent(
+    uri: String,
+    connection: Option<String>,
+) -> Result<runlens_core::connection::ConnectionsOverview, ApiError> {
+    call(
+        "forget_recent",
+        Some(&runlens_core::connection::ForgetRecentRequest { uri, connection }),
+    )
+    .await
+}
+
+/// Asks for a path with the system's dialog; `None` when the user cancels.
+pub async fn pick_path(choice: runlens_core::connection::PathChoice) -> Result<Option<String>, ApiError> {
+    call("pick_path", Some(&runlens_core::connection::PickPathRequest { choice })).await
+}
+
+pub async fn live_status(
+    request: runlens_core::connection::LiveRequest,
+) -> Result<runlens_core::connection::LiveStatus, ApiError> {
+    call("live_status", Some(&request)).await
+}

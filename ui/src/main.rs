@@ -6,15 +6,20 @@
 mod app;
 mod artifacts;
 mod chart;
+mod compare;
+mod connections;
 mod dialog;
 mod format;
 mod ipc;
 mod keyboard;
 mod markdown;
+mod registry;
 mod routes;
 mod run_detail;
 mod runs;
 mod sidebar;
+mod tables;
+mod traces;
 mod welcome;
 
 fn main() {

@@ -5,6 +5,12 @@
 //! - `/experiments/:experiment_id` its runs
 //! - `/experiments/:experiment_id/runs/:run_id` one run (`?artifact=<path>` selects an artifact)
 //! - `/experiments/:experiment_id/runs/:run_id/chart?metric=<key>` one metric of that run
+//! - `/experiments/:experiment_id/runs/:run_id/tables?table=<path>` that run's tables
+//! - `/experiments/:experiment_id/tables?runs=<id,id>&table=<path>&key=<column>` a table across runs
+//! - `/experiments/:experiment_id/traces` its traces, `/experiments/:experiment_id/traces/:trace_id` one
+//! - `/experiments/:experiment_id/runs/:run_id/metrics` every metric of that run as charts
+//! - `/experiments/:experiment_id/plots` the experiment's runs as parallel coordinates and scatter
+//! - `/compare?runs=<id>,<id>...&tab=<charts|table|plots>` runs side by side
 
 fn encode(part: &str) -> String {
     String::from(js_sys::encode_uri_component(part))
@@ -22,12 +28,73 @@ pub fn artifact_path(experiment_id: &str, run_id: &str, artifact: &str) -> Strin
     format!("{}?artifact={}", run_path(experiment_id, run_id), encode(artifact))
 }
 
+/// A run's tables, one of them open.
+pub fn run_tables_path(experiment_id: &str, run_id: &str, table: Option<&str>) -> String {
+    let base = format!("{}/tables", run_path(experiment_id, run_id));
+    match table {
+        Some(t) => format!("{base}?table={}", encode(t)),
+        None => base,
+    }
+}
+
+/// One table across runs (the review-meeting view).
+pub fn compare_tables_path(experiment_id: &str, run_ids: &[String], table: Option<&str>, key: Option<&str>) -> String {
+    let mut path = format!(
+        "{}/tables?runs={}",
+        experiment_path(experiment_id),
+        encode(&run_ids.join(","))
+    );
+    for (name, value) in [("table", table), ("key", key)] {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            path.push_str(&format!("&{name}={}", encode(v)));
+        }
+    }
+    path
+}
+
+pub fn traces_path(experiment_id: &str) -> String {
+    format!("{}/traces", experiment_path(experiment_id))
+}
+
+pub fn trace_path(experiment_id: &str, trace_id: &str) -> String {
+    format!("{}/{}", traces_path(experiment_id), encode(trace_id))
+}
+
 pub fn metric_chart_path(experiment_id: &str, run_id: &str, metric_key: &str) -> String {
     format!(
         "{}/chart?metric={}",
         run_path(experiment_id, run_id),
         encode(metric_key)
     )
+}
+
+pub fn run_metrics_path(experiment_id: &str, run_id: &str) -> String {
+    format!("{}/metrics", run_path(experiment_id, run_id))
+}
+
+pub fn experiment_plots_path(experiment_id: &str) -> String {
+    format!("{}/plots", experiment_path(experiment_id))
+}
+
+/// The compare view of these runs, in this order, on one of its tabs (`None`: the first).
+pub fn compare_path(run_ids: &[String], tab: Option<&str>) -> String {
+    let ids: Vec<String> = run_ids.iter().map(|id| encode(id)).collect();
+    match tab {
+        Some(tab) => format!("/compare?runs={}&tab={}", ids.join(","), encode(tab)),
+        None => format!("/compare?runs={}", ids.join(",")),
+    }
+}
+
+/// The run ids of a compare view's query string, in order, each once.
+pub fn compared_runs(search: &str) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in query_value(search, "runs").unwrap_or_default().split(',') {
+        let id = id.trim();
+        if !id.is_empty() && !ids.iter().any(|seen| seen == id) {
+            ids.push(id.to_string());
+        }
+    }
+    ids
 }
 
 /// The experiment a path is about (`/experiments/<id>...`), for the sidebar's selection.
@@ -114,11 +181,30 @@ pub fn remember_runs_path(experiment_id: &str, path: String) {
     LAST_RUNS_PATH.with(|m| m.borrow_mut().insert(experiment_id.to_string(), path));
 }
 
-/// The place one level up from `path`: a chart → its run → its experiment's runs (as last shown).
+/// The place one level up from `path`: a chart or a run's charts → its run → its experiment's
+/// runs (as last shown); an experiment's plots → its runs.
 /// `None` at an experiment or the overview.
 pub fn up_from(path: &str) -> Option<String> {
-    if let Some(run) = path.strip_suffix("/chart") {
+    // LLM places (#8): a run's tables → the run; a trace → the traces; the traces or a table
+    // across runs → the experiment's runs.
+    if let Some(run) = path.strip_suffix("/tables").filter(|p| p.contains("/runs/")) {
         return Some(run.to_string());
+    }
+    if let Some((traces, _trace)) = path.split_once("/traces/") {
+        return Some(format!("{traces}/traces"));
+    }
+    if let Some(experiment_part) = path.strip_suffix("/traces").or_else(|| path.strip_suffix("/tables")) {
+        let experiment_id = experiment_in_path(experiment_part)?;
+        let remembered = LAST_RUNS_PATH.with(|m| m.borrow().get(&experiment_id).cloned());
+        return Some(remembered.unwrap_or_else(|| experiment_path(&experiment_id)));
+    }
+    if let Some(run) = path.strip_suffix("/chart").or_else(|| path.strip_suffix("/metrics")) {
+        return Some(run.to_string());
+    }
+    if let Some(experiment_part) = path.strip_suffix("/plots") {
+        let experiment_id = experiment_in_path(experiment_part)?;
+        let remembered = LAST_RUNS_PATH.with(|m| m.borrow().get(&experiment_id).cloned());
+        return Some(remembered.unwrap_or_else(|| experiment_path(&experiment_id)));
     }
     let (experiment_part, _run) = path.split_once("/runs/")?;
     let experiment_id = experiment_in_path(experiment_part)?;

@@ -64,6 +64,16 @@ impl RunPage {
 
     /// Reads the run again; the newest read wins.
     pub fn reload(&self) {
+        self.read(false);
+    }
+
+    /// Reads the run again in the background (live updates): a failure keeps what is shown and
+    /// says nothing (the link banner tells about a lost server).
+    fn refresh(&self) {
+        self.read(true);
+    }
+
+    fn read(&self, quiet: bool) {
         let page = *self;
         let Some(run_id) = page.run_id.try_get_untracked() else {
             return;
@@ -87,6 +97,7 @@ impl RunPage {
                 Err(e) if page.detail.try_with_untracked(Option::is_none).unwrap_or(false) => {
                     page.load_error.try_set(Some(e));
                 }
+                Err(_) if quiet => {}
                 Err(e) => {
                     page.error.try_set(Some(e));
                 }
@@ -192,6 +203,8 @@ fn Loaded(artifact: Signal<Option<String>>) -> impl IntoView {
                 <cards::GitCard />
                 <cards::DataCard />
             </div>
+            <crate::registry::RunModelsCard run_id=page.run_id />
+            <crate::tables::TablesCard run_id=page.run_id experiment_id />
             <Artifacts run_id=page.run_id experiment_id selected=artifact />
         </div>
     }
@@ -218,13 +231,14 @@ fn WriteErrors() -> impl IntoView {
     }
 }
 
-/// How often a RUNNING run's page is read again.
-const REFRESH_MS: u64 = 5_000;
-
-/// While the run is RUNNING (or SCHEDULED) and the window visible, reads it again every few
-/// seconds: status, end time and metrics follow the run as it goes.
+/// While the run is RUNNING (or SCHEDULED), reads it again whenever the store changes (its files
+/// for a local store, every answer of a server; see `connections::live`): status, end time and
+/// metrics follow the run as it goes. A finished run whose own files changed is read again too.
 fn refresh_while_running(page: RunPage) {
-    let tick = move || {
+    crate::connections::live::on_tick(move |changes| {
+        let Some(run_id) = page.run_id.try_get_untracked() else {
+            return;
+        };
         let live = page
             .detail
             .try_with_untracked(|d| {
@@ -232,11 +246,9 @@ fn refresh_while_running(page: RunPage) {
                     .is_some_and(|d| matches!(d.run.info.status, RunStatus::Running | RunStatus::Scheduled))
             })
             .unwrap_or(false);
-        if live && !document().hidden() && !page.busy.get_untracked() {
-            page.reload();
+        let touched = !changes.everything && changes.runs.contains(&run_id);
+        if (live || touched) && !page.busy.get_untracked() {
+            page.refresh();
         }
-    };
-    if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_millis(REFRESH_MS)) {
-        on_cleanup(move || handle.clear());
-    }
+    });
 }

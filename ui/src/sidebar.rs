@@ -14,6 +14,7 @@ pub fn Sidebar() -> impl IntoView {
     let shell = expect_context::<Shell>();
     let search = RwSignal::new(String::new());
     let show_deleted = RwSignal::new(false);
+    let location = use_location();
     let projects = LocalResource::new(move || {
         shell.changes.track();
         let name_filter = Some(search.get()).filter(|s| !s.trim().is_empty());
@@ -38,6 +39,12 @@ pub fn Sidebar() -> impl IntoView {
                     "Deleted"
                 </label>
             </div>
+            <nav class="sidebar-registry" aria-label="Registry">
+                <a href="/models" id="nav-models" class="registry-link"
+                    class:selected=move || location.pathname.with(|p| p.starts_with("/models"))>"Models"</a>
+                <a href="/prompts" id="nav-prompts" class="registry-link"
+                    class:selected=move || location.pathname.with(|p| p.starts_with("/prompts"))>"Prompts"</a>
+            </nav>
             <h2>"Projects"</h2>
             {move || match projects.get() {
                 None => view! { <p class="muted">"Loading…"</p> }.into_any(),

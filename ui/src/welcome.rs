@@ -11,8 +11,7 @@ pub fn Welcome(looked_at: Vec<String>, failed: Option<(String, ApiError)>) -> im
     let shell = expect_context::<Shell>();
     let error = RwSignal::new(failed.as_ref().map(|(_, e)| e.clone()));
     let busy = RwSignal::new(false);
-    let show_connect = RwSignal::new(false);
-    let address = RwSignal::new(String::new());
+    let connections = crate::connections::use_connections();
 
     let attempt = move |fut: std::pin::Pin<
         Box<dyn std::future::Future<Output = Result<Option<runlens_core::ipc::StoreSummary>, ApiError>>>,
@@ -30,18 +29,6 @@ pub fn Welcome(looked_at: Vec<String>, failed: Option<(String, ApiError)>) -> im
     };
     let open_demo = move |_| attempt(Box::pin(async { ipc::open_demo().await.map(Some) }));
     let pick = move |_| attempt(Box::pin(ipc::pick_local_store()));
-    let connect = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let uri = address.get_untracked().trim().to_string();
-        if uri.is_empty() {
-            error.set(Some(ApiError::invalid(
-                "enter a server URL such as http://127.0.0.1:5000, or a path to mlflow.db or mlruns/",
-            )));
-            return;
-        }
-        attempt(Box::pin(async move { ipc::open_store(uri).await.map(Some) }));
-    };
-
     let looked = (!looked_at.is_empty()).then(|| {
         view! {
             <div class="looked">
@@ -62,20 +49,10 @@ pub fn Welcome(looked_at: Vec<String>, failed: Option<(String, ApiError)>) -> im
             <div class="choices">
                 <button id="open-demo" class="primary" on:click=open_demo disabled=move || busy.get()>"Open demo workspace"</button>
                 <button id="open-local" on:click=pick disabled=move || busy.get()>"Open local store…"</button>
-                <button id="connect-server" on:click=move |_| show_connect.update(|v| *v = !*v) disabled=move || busy.get()>"Connect to server…"</button>
+                <button id="connect-server" on:click=move |_| connections.add_server() disabled=move || busy.get()>"Connect to server…"</button>
+                <button id="show-connections" class="quiet" on:click=move |_| connections.show_list() disabled=move || busy.get()>"Connections and recent stores…"</button>
             </div>
-            <Show when=move || show_connect.get()>
-                <form class="connect" id="connect-form" on:submit=connect>
-                    <label for="store-address">"Server URL, or a path to mlflow.db / mlruns/"</label>
-                    <div class="row">
-                        <input id="store-address" type="text" placeholder="http://127.0.0.1:5000"
-                            prop:value=move || address.get()
-                            on:input=move |ev| address.set(event_target_value(&ev)) />
-                        <button type="submit" class="primary" disabled=move || busy.get()>"Open"</button>
-                    </div>
-                    <p class="hint">"Credentials come from MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN."</p>
-                </form>
-            </Show>
+            <p class="hint">"Servers may need a login: saved connections keep passwords and tokens in the system keyring. MLFLOW_TRACKING_URI and its credential variables are honoured as MLflow honours them."</p>
             <Show when=move || busy.get()><p class="busy">"Opening…"</p></Show>
         </div>
     }

@@ -223,7 +223,10 @@ fn dist(root: &Path, debug: bool) -> Result<()> {
     }
     sh(&mut cmd)?;
     for kind in ["deb", "rpm"] {
-        eprintln!("==> {kind} in {}", target_dir(root).join(profile).join("bundle").join(kind).display());
+        eprintln!(
+            "==> {kind} in {}",
+            target_dir(root).join(profile).join("bundle").join(kind).display()
+        );
     }
     Ok(())
 }

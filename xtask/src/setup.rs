@@ -23,6 +23,8 @@ const APT_TEST: &[&str] = &[
     "dbus-x11",
     "gnome-keyring",
     "libsecret-tools",
+    // "Test connection" is tested against a TLS server whose certificates openssl makes.
+    "openssl",
     // Screenshots of unicode names need a CJK font under Xvfb.
     "fonts-wqy-microhei",
 ];
@@ -212,10 +214,15 @@ pub fn venv_python() -> PathBuf {
 
 fn mlflow_venv(root: &Path) -> Result<()> {
     let python = venv_python();
+    // Flask-WTF and pyarrow too: a venv made before they joined requirements.txt gets them on the next setup.
     let have =
-        output(Command::new(&python).args(["-c", "import mlflow; print(mlflow.__version__)"])).unwrap_or_default();
+        output(Command::new(&python).args(["-c", "import flask_wtf, pyarrow, mlflow; print(mlflow.__version__)"]))
+            .unwrap_or_default();
     if step(
-        &format!("Python venv with mlflow {MLFLOW_VERSION} ({})", venv_dir().display()),
+        &format!(
+            "Python venv with mlflow {MLFLOW_VERSION} and Flask-WTF ({})",
+            venv_dir().display()
+        ),
         have == MLFLOW_VERSION,
     ) {
         if !python.exists() {

@@ -4,8 +4,9 @@
 //! which the app's CSP (`style-src 'self'`) forbids; `CanvasRenderingContext2d::measureText`
 //! needs no DOM at all, and measures with exactly the font the label is drawn in.
 
-use crate::draw::{draw_chart, ChartError, DrawStats, PLOTTERS_EM};
-use crate::spec::{ChartSpec, ChartStyle};
+use crate::draw::{ChartError, DrawStats, PLOTTERS_EM};
+use crate::figure::{draw_figure, Figure};
+use crate::spec::ChartStyle;
 use plotters::prelude::IntoDrawingArea;
 use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind, FontFamily,
@@ -20,12 +21,12 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 /// ratio as `style.scale`.
 pub fn draw_on_canvas(
     canvas: &HtmlCanvasElement,
-    spec: &ChartSpec,
+    figure: &Figure,
     style: &ChartStyle,
 ) -> Result<DrawStats, ChartError> {
     let backend = MeasuredCanvas::new(canvas).ok_or_else(|| ChartError("the canvas has no 2D context".into()))?;
     let root = backend.into_drawing_area();
-    let stats = draw_chart(&root, spec, style)?;
+    let stats = draw_figure(&root, figure, style)?;
     root.present()?;
     Ok(stats)
 }

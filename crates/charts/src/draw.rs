@@ -1,6 +1,7 @@
 //! The one drawing path: a `ChartSpec` onto any plotters backend (the webview's canvas, SVG and
 //! PNG for export). Layout happens in device pixels, scaled by `ChartStyle::scale`.
 
+use crate::hover::Frame;
 use crate::plot::{layout, Axis, Plot};
 use crate::scale::Marker;
 use crate::spec::{ChartSpec, ChartStyle, Rgb};
@@ -18,10 +19,12 @@ pub const FONT_FAMILY: &str = "sans-serif";
 pub(crate) const PLOTTERS_EM: f64 = 1.24;
 
 /// What a draw did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DrawStats {
     /// Points drawn, on lines or as markers (points outside a zoom are not drawn).
     pub points_drawn: usize,
+    /// Where the plot went (`None` when there was no room for axes): for hover and zoom.
+    pub frame: Option<Frame>,
 }
 
 /// A chart could not be drawn (the backend failed, or text could not be measured).
@@ -70,24 +73,24 @@ impl ValueFormatter<f64> for Axis {
     }
 }
 
-fn rgb(c: Rgb) -> RGBColor {
+pub(crate) fn rgb(c: Rgb) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
 }
 
 /// Device pixels for `scale`.
 #[derive(Clone, Copy)]
-struct Px(f64);
+pub(crate) struct Px(pub(crate) f64);
 
 impl Px {
-    fn of(self, v: f64) -> i32 {
+    pub(crate) fn of(self, v: f64) -> i32 {
         (v * self.0).round() as i32
     }
-    fn width(self, v: f64) -> u32 {
+    pub(crate) fn width(self, v: f64) -> u32 {
         ((v * self.0).round() as u32).max(1)
     }
     /// A font whose em is `size` layout pixels. Plotters' sizes are line heights, 1.24 em (its SVG
     /// backend writes `size / 1.24` as the font size; the canvas wrapper does the same).
-    fn font(self, size: f64, color: Rgb) -> TextStyle<'static> {
+    pub(crate) fn font(self, size: f64, color: Rgb) -> TextStyle<'static> {
         let mut style = TextStyle::from((FONT_FAMILY, size * PLOTTERS_EM * self.0).into_font());
         style.color = rgb(color).to_backend_color();
         style
@@ -99,23 +102,27 @@ enum LegendEntry {
     Marker(Marker),
 }
 
+/// Readies a backend for a figure: the fonts (natively), the pixel scale and the background.
+pub(crate) fn begin<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, style: &ChartStyle) -> Result<Px, ChartError> {
+    #[cfg(not(target_arch = "wasm32"))]
+    crate::export::register_fonts()?;
+    let scale = if style.scale.is_finite() {
+        style.scale.clamp(0.5, 8.0)
+    } else {
+        1.0
+    };
+    root.fill(&rgb(style.theme.colors().background))?;
+    Ok(Px(scale))
+}
+
 /// Draws `spec` onto `root` (filling it), sized to the area.
 pub fn draw_chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     spec: &ChartSpec,
     style: &ChartStyle,
 ) -> Result<DrawStats, ChartError> {
-    #[cfg(not(target_arch = "wasm32"))]
-    crate::export::register_fonts()?;
-
-    let scale = if style.scale.is_finite() {
-        style.scale.clamp(0.5, 8.0)
-    } else {
-        1.0
-    };
-    let px = Px(scale);
+    let px = begin(root, style)?;
     let colors = style.theme.colors();
-    root.fill(&rgb(colors.background))?;
     let (width, height) = root.dim_in_pixel();
     let (width, height) = (width as i32, height as i32);
     let pad = px.of(12.0);
@@ -140,8 +147,8 @@ pub fn draw_chart<DB: DrawingBackend>(
     let mut plot = layout(spec, style.utc_offset_minutes, x_guess, 5);
 
     // Legend rows under the title: the series, then the kinds of marker shown.
-    let entries: Vec<LegendEntry> = plot
-        .series
+    let named = if style.legend { plot.series.as_slice() } else { &[] };
+    let entries: Vec<LegendEntry> = named
         .iter()
         .map(|s| LegendEntry::Series(shorten(&s.label, 48), s.color))
         .chain(plot.markers_present().into_iter().map(LegendEntry::Marker))
@@ -195,7 +202,10 @@ pub fn draw_chart<DB: DrawingBackend>(
 
     // Too small for axes: the title and legend are all there is room for.
     if plot_w < px.of(40.0) || plot_h < px.of(30.0) {
-        return Ok(DrawStats { points_drawn: 0 });
+        return Ok(DrawStats {
+            points_drawn: 0,
+            frame: None,
+        });
     }
     draw_plot(
         root,
@@ -287,13 +297,23 @@ fn draw_plot<DB: DrawingBackend>(
         let font = px.font(13.0, colors.muted).pos(Pos::new(HPos::Center, VPos::Center));
         plotting.draw_text(message, &font, (w as i32 / 2, h as i32 / 2))?;
     }
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
     Ok(DrawStats {
         points_drawn: plot.points_drawn(),
+        frame: Some(Frame {
+            left: f64::from(xs.start),
+            right: f64::from(xs.end),
+            top: f64::from(ys.start),
+            bottom: f64::from(ys.end),
+            x: (plot.x.lo, plot.x.hi),
+            y: (plot.y.lo, plot.y.hi),
+            y_scale: spec.y_scale,
+        }),
     })
 }
 
 /// ▲ +inf, ▼ −inf, × NaN, ▽ (hollow) a value ≤ 0 on a log scale, centred on `c`.
-fn draw_marker<DB: DrawingBackend>(
+pub(crate) fn draw_marker<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     (cx, cy): (i32, i32),
     marker: Marker,
@@ -323,7 +343,7 @@ fn draw_marker<DB: DrawingBackend>(
     Ok(())
 }
 
-fn shorten(text: &str, max_chars: usize) -> String {
+pub(crate) fn shorten(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         text.to_string()
     } else {

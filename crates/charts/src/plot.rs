@@ -64,9 +64,10 @@ impl Plot {
     }
 }
 
-/// The x coordinate of each point of a series, in the series' own order.
-pub fn x_values(points: &[runlens_core::sampling::Point], axis: XAxis) -> Vec<f64> {
-    let origin = points.iter().map(|p| p.timestamp).min().unwrap_or(0);
+/// The x coordinate of each point of a series, in the series' own order. Relative time counts
+/// from `origin` (the run's first point), else from the earliest of `points`.
+pub fn x_values(points: &[runlens_core::sampling::Point], axis: XAxis, origin: Option<i64>) -> Vec<f64> {
+    let origin = origin.unwrap_or_else(|| points.iter().map(|p| p.timestamp).min().unwrap_or(0));
     points
         .iter()
         .map(|p| match axis {
@@ -76,6 +77,59 @@ pub fn x_values(points: &[runlens_core::sampling::Point], axis: XAxis) -> Vec<f6
             XAxis::Relative => p.timestamp.saturating_sub(origin) as f64,
         })
         .collect()
+}
+
+/// A point of a series placed on the x axis, with its smoothed value when smoothing is on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Placed {
+    pub x: f64,
+    pub step: i64,
+    pub timestamp: i64,
+    pub value: f64,
+    pub smoothed: Option<f64>,
+}
+
+/// A series' points in x order (ties keep their order), smoothed with `weight` (0: not at all).
+pub fn ordered_points(series: &crate::spec::ChartSeries, axis: XAxis, weight: f64) -> Vec<Placed> {
+    let xs = x_values(&series.points, axis, series.origin);
+    let mut order: Vec<usize> = (0..xs.len()).collect();
+    order.sort_by(|a, b| xs[*a].total_cmp(&xs[*b]));
+    let values: Vec<f64> = order.iter().map(|i| series.points[*i].value.get()).collect();
+    let weight = clamp_weight(weight);
+    let smoothed = (weight > 0.0).then(|| ema(&values, weight));
+    order
+        .iter()
+        .enumerate()
+        .map(|(k, i)| Placed {
+            x: xs[*i],
+            step: series.points[*i].step,
+            timestamp: series.points[*i].timestamp,
+            value: values[k],
+            smoothed: smoothed.as_ref().map(|s| s[k]),
+        })
+        .collect()
+}
+
+/// The steps to read again at full detail for a zoom to `lo..=hi` on `axis`: from the last point
+/// at or before `lo` to the first at or after `hi`, so the line still reaches both edges. `None`
+/// when the series has no point at all.
+pub fn step_range_for(
+    series: &crate::spec::ChartSeries,
+    axis: XAxis,
+    (lo, hi): (f64, f64),
+) -> Option<runlens_core::sampling::StepRange> {
+    let (lo, hi) = (lo.min(hi), lo.max(hi));
+    let placed = ordered_points(series, axis, 0.0);
+    let first = placed.first()?;
+    let start = placed.iter().rev().find(|p| p.x <= lo).unwrap_or(first);
+    let end = placed
+        .iter()
+        .find(|p| p.x >= hi)
+        .unwrap_or_else(|| placed.last().expect("not empty"));
+    // On time axes steps need not grow with time: take every step shown in between too.
+    let between = placed.iter().filter(|p| p.x >= start.x && p.x <= end.x).map(|p| p.step);
+    let (min, max) = between.fold((i64::MAX, i64::MIN), |(a, b), s| (a.min(s), b.max(s)));
+    Some(runlens_core::sampling::StepRange::new(min, max))
 }
 
 /// Lays a spec out with at most `x_ticks` and `y_ticks` ticks on the axes.
@@ -91,15 +145,9 @@ pub fn layout(spec: &ChartSpec, utc_offset_minutes: i32, x_ticks: usize, y_ticks
         .series
         .iter()
         .map(|series| {
-            let xs = x_values(&series.points, spec.x_axis);
-            let mut order: Vec<usize> = (0..xs.len()).collect();
-            order.sort_by(|a, b| xs[*a].total_cmp(&xs[*b]));
-            let values: Vec<f64> = order.iter().map(|i| series.points[*i].value.get()).collect();
-            let smoothed = (weight > 0.0).then(|| ema(&values, weight));
-            order
-                .iter()
-                .enumerate()
-                .map(|(k, i)| (xs[*i], values[k], smoothed.as_ref().map(|s| s[k])))
+            ordered_points(series, spec.x_axis, weight)
+                .into_iter()
+                .map(|p| (p.x, p.value, p.smoothed))
                 .collect()
         })
         .collect();
@@ -264,6 +312,37 @@ mod tests {
         // The y range follows what is in view; the line is cut at the zoom's edges.
         assert_eq!(plot.series[0].raw, vec![vec![(10.0, 2.0), (20.0, 3.0), (25.0, 3.5)]]);
         assert!(plot.y.contains(2.0) && plot.y.contains(3.5) && !plot.y.contains(1.0));
+    }
+
+    #[test]
+    fn relative_time_counts_from_the_runs_first_point() {
+        let mut s = spec(&[1.0, 2.0, 3.0, 4.0]);
+        s.x_axis = XAxis::Relative;
+        // A zoom read only the last two points: relative time must not restart at them.
+        s.series[0].points.drain(..2);
+        assert_eq!(layout(&s, 0, 5, 5).series[0].raw[0][0].0, 0.0);
+        s.series[0].origin = Some(1_700_000_000_000);
+        assert_eq!(layout(&s, 0, 5, 5).series[0].raw[0][0].0, 2000.0);
+    }
+
+    #[test]
+    fn zooms_read_again_the_steps_around_the_view() {
+        let s = spec(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]); // steps 0, 10, ..., 50; 1 s apart
+        let range = |axis, lo, hi| step_range_for(&s.series[0], axis, (lo, hi)).map(|r| (r.start, r.end));
+        assert_eq!(range(XAxis::Step, 12.0, 38.0), Some((10, 40)));
+        assert_eq!(range(XAxis::Step, 20.0, 30.0), Some((20, 30)));
+        assert_eq!(range(XAxis::Step, 38.0, 12.0), Some((10, 40)));
+        // Beyond the data: clamped to it.
+        assert_eq!(range(XAxis::Step, -100.0, 5.0), Some((0, 10)));
+        assert_eq!(range(XAxis::Step, 45.0, 900.0), Some((40, 50)));
+        // Time axes map to the steps logged at those times.
+        assert_eq!(range(XAxis::Relative, 1500.0, 2500.0), Some((10, 30)));
+        let t0 = 1_700_000_000_000.0;
+        assert_eq!(range(XAxis::WallTime, t0 + 4000.0, t0 + 4000.0), Some((40, 40)));
+        assert_eq!(
+            step_range_for(&ChartSeries::new("e", run_color("e"), vec![]), XAxis::Step, (0.0, 1.0)),
+            None
+        );
     }
 
     #[test]

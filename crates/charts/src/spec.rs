@@ -96,6 +96,10 @@ pub struct ChartSeries {
     pub color: Rgb,
     /// In any order; the chart orders them along the x axis.
     pub points: Vec<Point>,
+    /// Where relative time starts (ms since the epoch): the run's first point. `None` takes the
+    /// earliest of `points`, which is wrong once a zoom has read only part of the history.
+    #[serde(default)]
+    pub origin: Option<i64>,
 }
 
 impl ChartSeries {
@@ -104,6 +108,7 @@ impl ChartSeries {
             label: label.into(),
             color,
             points,
+            origin: None,
         }
     }
 
@@ -197,6 +202,14 @@ pub struct ChartStyle {
     pub scale: f64,
     /// Wall-time labels are shown in this offset from UTC (east positive).
     pub utc_offset_minutes: i32,
+    /// Whether the series are named in a legend under the title (a grid of charts shares one
+    /// legend outside them; a chart on its own or exported names its lines).
+    #[serde(default = "shown")]
+    pub legend: bool,
+}
+
+fn shown() -> bool {
+    true
 }
 
 impl Default for ChartStyle {
@@ -205,8 +218,28 @@ impl Default for ChartStyle {
             theme: Theme::Light,
             scale: 1.0,
             utc_offset_minutes: 0,
+            legend: true,
         }
     }
+}
+
+/// A colour for a value `t` from 0 to 1 (clamped; NaN is 0): a perceptually ordered ramp from
+/// deep violet through teal to yellow (viridis' key colours), readable on light and dark.
+pub fn gradient(t: f64) -> Rgb {
+    const STOPS: [(f64, f64, f64); 5] = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (94.0, 201.0, 98.0),
+        (253.0, 231.0, 37.0),
+    ];
+    let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
+    let at = t * (STOPS.len() - 1) as f64;
+    let i = (at.floor() as usize).min(STOPS.len() - 2);
+    let f = at - i as f64;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    let mix = |x: f64, y: f64| (x + (y - x) * f).round() as u8;
+    Rgb(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
 #[cfg(test)]
@@ -221,6 +254,19 @@ mod tests {
         let ids: Vec<String> = (0..200).map(|i| format!("{i:032x}")).collect();
         let used: std::collections::HashSet<Rgb> = ids.iter().map(|id| run_color(id)).collect();
         assert_eq!(used.len(), PALETTE.len());
+    }
+
+    #[test]
+    fn the_gradient_runs_from_violet_to_yellow() {
+        assert_eq!(gradient(0.0), Rgb(68, 1, 84));
+        assert_eq!(gradient(1.0), Rgb(253, 231, 37));
+        assert_eq!(gradient(-3.0), gradient(0.0));
+        assert_eq!(gradient(f64::NAN), gradient(0.0));
+        assert_eq!(gradient(0.5), Rgb(33, 145, 140));
+        // Brightness rises along the ramp, so the order reads without colour vision too.
+        let luma = |c: Rgb| 0.3 * c.0 as f64 + 0.59 * c.1 as f64 + 0.11 * c.2 as f64;
+        let steps: Vec<f64> = (0..=20).map(|i| luma(gradient(i as f64 / 20.0))).collect();
+        assert!(steps.windows(2).all(|w| w[1] > w[0]), "{steps:?}");
     }
 
     #[test]

@@ -106,6 +106,9 @@ enum Command {
         keys: Vec<String>,
         #[arg(long, default_value_t = 1000)]
         max_points: usize,
+        /// Only the steps START..END (both included), as a zoomed chart reads them.
+        #[arg(long, value_parser = parse_steps)]
+        steps: Option<runlens_core::sampling::StepRange>,
     },
     /// List a run's artifacts (one directory level).
     Artifacts { run_id: String, path: Option<String> },
@@ -240,8 +243,11 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
             run_ids,
             keys,
             max_points,
+            steps,
         } => {
-            let series = tracking.sampled_histories(&run_ids, &keys, max_points).await?;
+            let series = tracking
+                .sampled_histories_in(&run_ids, &keys, max_points, steps)
+                .await?;
             if cli.json {
                 print_json(&json!({ "series": series }));
             } else {
@@ -315,5 +321,30 @@ async fn main() -> ExitCode {
                 _ => 1,
             })
         }
+    }
+}
+
+/// `START..END` (or `START..=END`): an inclusive range of steps.
+fn parse_steps(text: &str) -> Result<runlens_core::sampling::StepRange, String> {
+    let (a, b) = text
+        .split_once("..=")
+        .or_else(|| text.split_once(".."))
+        .ok_or_else(|| format!("{text:?} is not a step range START..END"))?;
+    let step = |s: &str| s.trim().parse::<i64>().map_err(|e| format!("{s:?} is not a step: {e}"));
+    Ok(runlens_core::sampling::StepRange::new(step(a)?, step(b)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_steps;
+    use runlens_core::sampling::StepRange;
+
+    #[test]
+    fn step_ranges_parse_either_way_round() {
+        assert_eq!(parse_steps("100..200"), Ok(StepRange { start: 100, end: 200 }));
+        assert_eq!(parse_steps("200..=100"), Ok(StepRange { start: 100, end: 200 }));
+        assert_eq!(parse_steps("-5..5"), Ok(StepRange { start: -5, end: 5 }));
+        assert!(parse_steps("100").is_err());
+        assert!(parse_steps("a..b").is_err());
     }
 }

@@ -19,6 +19,12 @@ pub struct StoreSummary {
     pub version: Option<String>,
     /// Where the store came from (command line, MLFLOW_TRACKING_URI, ./mlflow.db, ...).
     pub opened_from: String,
+    /// The saved connection it was opened through (see `connection::Connection`).
+    #[serde(default)]
+    pub connection: Option<String>,
+    /// TLS certificates are not checked for this server (shown as a warning).
+    #[serde(default)]
+    pub insecure_tls: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +61,9 @@ pub enum StartupState {
     Failed {
         attempted: String,
         error: crate::ApiError,
+        /// The saved connection that failed (e.g. its password is needed), if it was one.
+        #[serde(default)]
+        connection: Option<String>,
     },
 }
 
@@ -175,6 +184,9 @@ pub struct SampledHistoriesRequest {
     /// About this many points per series (the backend bounds it).
     #[serde(default)]
     pub max_points: Option<usize>,
+    /// Only the points in these steps (a zoomed chart), sampled to `max_points`.
+    #[serde(default)]
+    pub steps: Option<crate::sampling::StepRange>,
 }
 
 /// A change applied to each of several runs (a single run is a list of one).

@@ -4,6 +4,8 @@
 //! **This crate does no I/O.** It knows nothing of Tauri, of MLflow's storage formats or of
 //! plotters, and it builds for `wasm32-unknown-unknown` as well as natively.
 
+pub mod compare;
+pub mod connection;
 pub mod display;
 pub mod error;
 pub mod filter;
@@ -15,8 +17,12 @@ pub mod order;
 pub mod page;
 pub mod preview;
 pub mod project;
+pub mod registry;
 pub mod request;
 pub mod sampling;
+pub mod tables;
+pub mod textdiff;
+pub mod traces;
 pub mod tree;
 
 pub use error::{ApiError, ErrorCode};

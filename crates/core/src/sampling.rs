@@ -38,6 +38,34 @@ pub struct SampledSeries {
 /// Fewest points a caller may ask for: first, last, and one bucket's min, max and marker.
 pub const MIN_POINTS: usize = 5;
 
+/// The steps a zoomed chart shows, both ends included: only the points inside are read and
+/// sampled, so a zoom shows the range at full detail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StepRange {
+    pub start: i64,
+    pub end: i64,
+}
+
+impl StepRange {
+    /// The range between two steps, in either order.
+    pub fn new(a: i64, b: i64) -> StepRange {
+        StepRange {
+            start: a.min(b),
+            end: a.max(b),
+        }
+    }
+
+    pub fn contains(&self, step: i64) -> bool {
+        step >= self.start && step <= self.end
+    }
+}
+
+/// [`sample_points`] of only the points whose step is in `steps`; also answers how many there are.
+pub fn sample_points_in(points: Vec<Point>, steps: StepRange, max_points: usize) -> (usize, Vec<Point>) {
+    let inside: Vec<Point> = points.into_iter().filter(|p| steps.contains(p.step)).collect();
+    (inside.len(), sample_points(inside, max_points))
+}
+
 /// Samples a history (any order) down to at most `max_points` points.
 ///
 /// The history is ordered by (step, timestamp) and cut into equal buckets; each bucket keeps its
@@ -129,7 +157,55 @@ mod tests {
         assert!(s.iter().any(|p| p.step == 60_000));
     }
 
+    #[test]
+    fn step_ranges_keep_their_ends_and_sample_inside() {
+        let range = StepRange::new(70, 30);
+        assert_eq!(range, StepRange { start: 30, end: 70 });
+        assert!(range.contains(30) && range.contains(70) && !range.contains(71) && !range.contains(29));
+        let mut values: Vec<f64> = (0..100_000).map(|i| (i as f64 / 50.0).cos()).collect();
+        values[40_000] = 9.0;
+        values[40_001] = f64::NAN;
+        values[90_000] = -9.0; // outside the range: must not be read into it
+        let points: Vec<Point> = history(&values).iter().map(Point::from).collect();
+        let (total, s) = sample_points_in(points, StepRange::new(20_000, 60_000), 1000);
+        assert_eq!(total, 40_001);
+        assert!(s.len() <= 1000);
+        assert_eq!(s.first().unwrap().step, 20_000);
+        assert_eq!(s.last().unwrap().step, 60_000);
+        assert!(s.iter().all(|p| range_of(&s).contains(p.step)));
+        assert!(s.iter().any(|p| p.step == 40_000));
+        assert!(s.iter().any(|p| p.value.get().is_nan()));
+        assert!(!s.iter().any(|p| p.value.get() == -9.0));
+        // A range that fits comes back whole; one with nothing in it is empty.
+        let points: Vec<Point> = history(&values).iter().map(Point::from).collect();
+        let (total, s) = sample_points_in(points.clone(), StepRange::new(10, 19), 1000);
+        assert_eq!((total, s.len()), (10, 10));
+        assert_eq!(sample_points_in(points, StepRange::new(-9, -1), 1000), (0, vec![]));
+    }
+
+    fn range_of(points: &[Point]) -> StepRange {
+        StepRange::new(points[0].step, points[points.len() - 1].step)
+    }
+
     proptest! {
+        #[test]
+        fn ranged_samples_hold_only_the_range_and_its_extremes(
+            values in prop::collection::vec(-1e6f64..1e6, 1..3000),
+            a in 0i64..3000, b in 0i64..3000, max_points in 5usize..300,
+        ) {
+            let range = StepRange::new(a, b);
+            let points: Vec<Point> = history(&values).iter().map(Point::from).collect();
+            let (total, s) = sample_points_in(points, range, max_points);
+            let inside: Vec<f64> = values.iter().enumerate().filter(|(i, _)| range.contains(*i as i64)).map(|(_, v)| *v).collect();
+            prop_assert_eq!(total, inside.len());
+            prop_assert!(s.len() <= max_points);
+            prop_assert!(s.iter().all(|p| range.contains(p.step)));
+            if let Some(min) = inside.iter().copied().reduce(f64::min) {
+                prop_assert!(s.iter().any(|p| p.value.get() == min));
+                prop_assert_eq!(s[0].step, range.start.max(0));
+            }
+        }
+
         #[test]
         fn bounded_ordered_and_extremes_kept(
             values in prop::collection::vec(prop_oneof![-1e9f64..1e9, Just(f64::NAN), Just(f64::INFINITY), Just(f64::NEG_INFINITY)], 0..3000),

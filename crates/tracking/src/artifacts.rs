@@ -127,6 +127,16 @@ pub fn read(root: &Path, relative: &str, max_bytes: u64) -> Result<ArtifactConte
     })
 }
 
+/// Reads at most `max_bytes` of `relative` under a local artifact location (a model version's
+/// files or a logged model's), on the blocking pool; the path can never leave the location.
+pub async fn read_under(location: &str, relative: &str, max_bytes: u64) -> Result<ArtifactContent> {
+    let root = local_root(location)?;
+    let relative = relative.to_string();
+    tokio::task::spawn_blocking(move || read(&root, &relative, max_bytes))
+        .await
+        .map_err(|e| ApiError::internal(format!("reading a model file failed: {e}")))?
+}
+
 /// Writes one artifact (creating directories), via a temporary file renamed into place so a
 /// reader never sees half a file.
 pub fn write(root: &Path, relative: &str, bytes: &[u8]) -> Result<()> {

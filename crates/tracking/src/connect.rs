@@ -41,6 +41,8 @@ pub struct ConnectOptions {
     pub auth: Auth,
     /// Skip TLS certificate checks (`MLFLOW_TRACKING_INSECURE_TLS=true`).
     pub insecure_tls: bool,
+    /// A PEM file of CA certificates trusted besides the system's roots.
+    pub ca_certificate: Option<std::path::PathBuf>,
     /// Per request.
     pub timeout: Duration,
     /// Retries after 429 and 5xx answers (and dropped connections), with exponential backoff.
@@ -54,6 +56,7 @@ impl Default for ConnectOptions {
         ConnectOptions {
             auth: Auth::None,
             insecure_tls: false,
+            ca_certificate: None,
             timeout: Duration::from_secs(30),
             max_retries: 3,
             initial_backoff: Duration::from_millis(200),

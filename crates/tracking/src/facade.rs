@@ -9,7 +9,7 @@ use crate::uri::{parse_location, Location};
 use runlens_core::ipc::{MetricSummary, RunDetail, RunRef, StoreKind};
 use runlens_core::project::{group_into_projects, Project};
 use runlens_core::request::*;
-use runlens_core::sampling::SampledSeries;
+use runlens_core::sampling::{SampledSeries, StepRange};
 use runlens_core::tree::{build_run_tree, RunNode};
 use runlens_core::*;
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,8 @@ const SUMMARY_POINTS: usize = 64;
 #[derive(Clone)]
 pub struct Tracking {
     store: Arc<dyn Store>,
+    /// Parsed tables of this store's runs (see `tables.rs`).
+    pub(crate) tables: Arc<crate::tables::TableCache>,
 }
 
 impl Deref for Tracking {
@@ -61,11 +63,14 @@ impl Tracking {
             }
             Location::Rest(url) => Arc::new(crate::rest::RestStore::new(url, options.clone())?),
         };
-        Ok(Tracking { store })
+        Ok(Tracking::from_store(store))
     }
 
     pub fn from_store(store: Arc<dyn Store>) -> Tracking {
-        Tracking { store }
+        Tracking {
+            store,
+            tables: Default::default(),
+        }
     }
 
     pub fn kind(&self) -> StoreKind {
@@ -197,38 +202,11 @@ impl Tracking {
             .await?;
         let more_children = children_page.next_page_token.is_some();
         let children = children_page.items.iter().map(run_ref).collect();
-        let keys: Vec<String> = run.data.metrics.iter().map(|m| m.key.clone()).collect();
-        let series = self
-            .sampled_histories(std::slice::from_ref(&run.info.run_id), &keys, SUMMARY_POINTS)
-            .await?;
-        let mut metrics: Vec<MetricSummary> = run
-            .data
-            .metrics
-            .iter()
-            .zip(&series)
-            .map(|(latest, series)| {
-                // Sampling keeps each bucket's smallest and largest finite value, so the range of
-                // a sample is the range of the whole history.
-                let finite = series
-                    .points
-                    .iter()
-                    .filter(|p| p.value.is_finite_value())
-                    .map(|p| p.value.get());
-                let (min, max) = finite.fold((None, None), |(lo, hi): (Option<f64>, Option<f64>), v| {
-                    (Some(lo.map_or(v, |lo| lo.min(v))), Some(hi.map_or(v, |hi| hi.max(v))))
-                });
-                MetricSummary {
-                    key: latest.key.clone(),
-                    latest: latest.value,
-                    step: latest.step,
-                    timestamp: latest.timestamp,
-                    min,
-                    max,
-                    points: series.total_points,
-                }
-            })
-            .collect();
-        metrics.sort_by(|a, b| a.key.cmp(&b.key));
+        let metrics = self
+            .metric_summaries(std::slice::from_ref(&run))
+            .await?
+            .pop()
+            .unwrap_or_default();
         Ok(RunDetail {
             run,
             experiment,
@@ -237,6 +215,54 @@ impl Tracking {
             more_children,
             metrics,
         })
+    }
+
+    /// Each run's metrics, ordered by key: the latest value and the exact range of the whole
+    /// history. All the runs' histories are read in one batch, a few at a time.
+    pub async fn metric_summaries(&self, runs: &[Run]) -> Result<Vec<Vec<MetricSummary>>> {
+        let pairs: Vec<(String, String)> = runs
+            .iter()
+            .flat_map(|run| {
+                run.data
+                    .metrics
+                    .iter()
+                    .map(|m| (run.info.run_id.clone(), m.key.clone()))
+            })
+            .collect();
+        let mut series = self.sample_pairs(pairs, SUMMARY_POINTS, None).await?.into_iter();
+        let mut out = Vec::with_capacity(runs.len());
+        for run in runs {
+            let mut metrics: Vec<MetricSummary> = run
+                .data
+                .metrics
+                .iter()
+                .zip(series.by_ref())
+                .map(|(latest, series)| {
+                    // Sampling keeps each bucket's smallest and largest finite value, so the range
+                    // of a sample is the range of the whole history.
+                    let finite = series
+                        .points
+                        .iter()
+                        .filter(|p| p.value.is_finite_value())
+                        .map(|p| p.value.get());
+                    let (min, max) = finite.fold((None, None), |(lo, hi): (Option<f64>, Option<f64>), v| {
+                        (Some(lo.map_or(v, |lo| lo.min(v))), Some(hi.map_or(v, |hi| hi.max(v))))
+                    });
+                    MetricSummary {
+                        key: latest.key.clone(),
+                        latest: latest.value,
+                        step: latest.step,
+                        timestamp: latest.timestamp,
+                        min,
+                        max,
+                        points: series.total_points,
+                    }
+                })
+                .collect();
+            metrics.sort_by(|a, b| a.key.cmp(&b.key));
+            out.push(metrics);
+        }
+        Ok(out)
     }
 
     /// A whole artifact, for saving elsewhere: refused when it is larger than `limit` bytes
@@ -275,24 +301,52 @@ impl Tracking {
         keys: &[String],
         max_points: usize,
     ) -> Result<Vec<SampledSeries>> {
+        self.sampled_histories_in(run_ids, keys, max_points, None).await
+    }
+
+    /// [`Tracking::sampled_histories`] of only the steps in `steps` when given (a zoomed chart):
+    /// each series then holds up to `max_points` points of that range, and `total_points`
+    /// counts the points in it.
+    pub async fn sampled_histories_in(
+        &self,
+        run_ids: &[String],
+        keys: &[String],
+        max_points: usize,
+        steps: Option<StepRange>,
+    ) -> Result<Vec<SampledSeries>> {
+        let pairs = run_ids
+            .iter()
+            .flat_map(|run_id| keys.iter().map(move |key| (run_id.clone(), key.clone())))
+            .collect();
+        self.sample_pairs(pairs, max_points, steps).await
+    }
+
+    /// One sampled series per (run, key) pair, in the order given; the first failure in that
+    /// order is the error.
+    async fn sample_pairs(
+        &self,
+        pairs: Vec<(String, String)>,
+        max_points: usize,
+        steps: Option<StepRange>,
+    ) -> Result<Vec<SampledSeries>> {
         // Histories are read a few at a time side by side: the SQLite store reads on several
         // connections, a server answers several requests at once.
         let slots = Arc::new(tokio::sync::Semaphore::new(PARALLEL_HISTORIES));
         let mut tasks = tokio::task::JoinSet::new();
-        let pairs = run_ids
-            .iter()
-            .flat_map(|run_id| keys.iter().map(move |key| (run_id, key)));
-        for (index, (run_id, key)) in pairs.enumerate() {
+        let count = pairs.len();
+        for (index, (run_id, key)) in pairs.into_iter().enumerate() {
             let (store, slots) = (self.store.clone(), slots.clone());
-            let (run_id, key) = (run_id.clone(), key.clone());
             tasks.spawn(async move {
                 // The semaphore is never closed, so acquiring only waits.
                 let _slot = slots.acquire_owned().await.ok();
-                let series = store.sampled_history(&run_id, &key, max_points).await;
+                let series = match steps {
+                    Some(steps) => store.sampled_history_in(&run_id, &key, max_points, steps).await,
+                    None => store.sampled_history(&run_id, &key, max_points).await,
+                };
                 (index, series)
             });
         }
-        let mut results: Vec<Option<Result<SampledSeries>>> = (0..run_ids.len() * keys.len()).map(|_| None).collect();
+        let mut results: Vec<Option<Result<SampledSeries>>> = (0..count).map(|_| None).collect();
         while let Some(joined) = tasks.join_next().await {
             let (index, series) =
                 joined.map_err(|e| ApiError::internal(format!("reading a metric history failed: {e}")))?;

@@ -6,15 +6,20 @@
 //! pool, so callers never stall an async runtime.
 
 pub mod artifacts;
+mod compare;
 pub mod connect;
 pub mod demo;
+pub mod diagnose;
 mod edit;
 pub mod error;
 pub mod file;
 pub mod preview;
+mod registry_ops;
 pub mod rest;
 pub mod sqlite;
 pub mod store;
+pub mod tables;
+pub mod traces;
 pub mod uri;
 pub mod validate;
 

@@ -254,7 +254,7 @@ fn csv_table(text: &str, delimiter: u8, truncated: bool) -> std::result::Result<
     })
 }
 
-fn csv_error(e: &csv::Error) -> String {
+pub(crate) fn csv_error(e: &csv::Error) -> String {
     match e.position() {
         Some(p) => format!("{e} (line {})", p.line()),
         None => e.to_string(),
@@ -263,7 +263,7 @@ fn csv_error(e: &csv::Error) -> String {
 
 /// The line of a quote that opens a field and is never closed. The csv reader accepts such a
 /// file, with the rest of it in one field, so it is looked for here.
-fn unclosed_quote(text: &str, delimiter: u8) -> Option<usize> {
+pub(crate) fn unclosed_quote(text: &str, delimiter: u8) -> Option<usize> {
     #[derive(PartialEq)]
     enum State {
         FieldStart,
@@ -293,7 +293,7 @@ fn unclosed_quote(text: &str, delimiter: u8) -> Option<usize> {
 }
 
 /// JSON pretty-printed, or the text unchanged when it is not JSON.
-fn pretty_json(text: &str) -> String {
+pub(crate) fn pretty_json(text: &str) -> String {
     serde_json::from_str::<Json>(text)
         .ok()
         .and_then(|json| serde_json::to_string_pretty(&json).ok())
@@ -301,7 +301,7 @@ fn pretty_json(text: &str) -> String {
 }
 
 /// Where an `MLmodel` keeps its input example, relative to its folder.
-fn input_example_path(mlmodel: &[u8]) -> Option<String> {
+pub(crate) fn input_example_path(mlmodel: &[u8]) -> Option<String> {
     let doc: Yaml = serde_yaml_ng::from_slice(mlmodel).ok()?;
     doc.get("saved_input_example_info")?
         .get("artifact_path")

@@ -5,7 +5,7 @@ use crate::error::Result;
 use async_trait::async_trait;
 use runlens_core::ipc::StoreKind;
 use runlens_core::request::*;
-use runlens_core::sampling::{sample_history, SampledSeries};
+use runlens_core::sampling::{sample_history, sample_points_in, Point, SampledSeries, StepRange};
 use runlens_core::*;
 
 #[async_trait]
@@ -43,6 +43,25 @@ pub trait Store: Send + Sync + 'static {
             points: sample_history(&history, max_points),
         })
     }
+    /// The points of one history whose step is in `steps`, sampled to at most `max_points`
+    /// (a zoomed chart); `total_points` counts the points in the range. This default reads the
+    /// whole history; stores that can read only the range override it.
+    async fn sampled_history_in(
+        &self,
+        run_id: &str,
+        key: &str,
+        max_points: usize,
+        steps: StepRange,
+    ) -> Result<SampledSeries> {
+        let history = self.metric_history(run_id, key).await?;
+        let (total_points, points) = sample_points_in(history.iter().map(Point::from).collect(), steps, max_points);
+        Ok(SampledSeries {
+            run_id: run_id.to_string(),
+            key: key.to_string(),
+            total_points,
+            points,
+        })
+    }
     async fn create_run(&self, req: &CreateRun) -> Result<RunInfo>;
     async fn update_run(&self, run_id: &str, req: &UpdateRun) -> Result<RunInfo>;
     async fn log_batch(&self, run_id: &str, batch: &LogBatch) -> Result<()>;
@@ -78,4 +97,32 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_registered_model_tag(&self, name: &str, key: &str) -> Result<()>;
     async fn set_model_version_tag(&self, name: &str, version: i64, key: &str, value: &str) -> Result<()>;
     async fn delete_model_version_tag(&self, name: &str, version: i64, key: &str) -> Result<()>;
+
+    // Registry additions for the registry screens (#7): prompts, MLflow 3 logged models, model files
+    /// Every version of a prompt, newest first. (MLflow's version searches leave prompt versions
+    /// out unless asked for them; stores that read versions directly need no override.)
+    async fn prompt_versions(&self, name: &str) -> Result<Vec<ModelVersion>> {
+        self.model_versions(name).await
+    }
+    /// The MLflow 3 logged models of an experiment whose source run is `run_id`, oldest first.
+    async fn run_logged_models(&self, experiment_id: &str, run_id: &str) -> Result<Vec<registry::LoggedModel>>;
+    async fn get_logged_model(&self, model_id: &str) -> Result<registry::LoggedModel>;
+    /// At most `max_bytes` of a file under a model's files at `location` (a version's source or
+    /// a logged model's artifact location, as the store gave it); `path` can never leave it.
+    async fn read_model_file(&self, location: &str, path: &str, max_bytes: u64) -> Result<ArtifactContent>;
+    /// At most `max_bytes` of a logged model's file, relative to its artifact location.
+    async fn read_logged_model_file(&self, model_id: &str, path: &str, max_bytes: u64) -> Result<ArtifactContent> {
+        let model = self.get_logged_model(model_id).await?;
+        self.read_model_file(&model.artifact_location, path, max_bytes).await
+    }
+
+    // Traces (#8)
+    /// One experiment's traces, newest first, narrowed by state and a text search (see
+    /// `runlens_core::traces::SearchTracesRequest`).
+    async fn search_traces(
+        &self,
+        req: &runlens_core::traces::SearchTracesRequest,
+    ) -> Result<Page<runlens_core::traces::TraceSummary>>;
+    /// A whole trace with its spans.
+    async fn get_trace(&self, trace_id: &str) -> Result<runlens_core::traces::TraceDetail>;
 }

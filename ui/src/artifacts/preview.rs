@@ -193,7 +193,7 @@ fn fields_table(id: &'static str, fields: Vec<SignatureField>) -> impl IntoView 
     }
 }
 
-fn model_card(card: ModelCard) -> AnyView {
+pub(crate) fn model_card(card: ModelCard) -> AnyView {
     let facts: Vec<(&str, String)> = [
         ("Task", card.task),
         ("Artifact path", card.artifact_path),

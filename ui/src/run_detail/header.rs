@@ -308,10 +308,16 @@ fn Relations() -> impl IntoView {
                         </li>
                     }
                 });
+                // A sweep's children side by side (the compare view takes up to 200 runs).
+                let compare = (total >= 2).then(|| {
+                    let ids: Vec<String> = d.children.iter().filter(|c| !c.missing).take(200).map(|c| c.run_id.clone()).collect();
+                    view! { <a class="card-link" id="compare-children" href=routes::compare_path(&ids, None)>"Compare them"</a> }
+                });
                 view! {
                     <div class="relation">
                         <span class="label">{if more_in_store { format!("Children (first {total})") } else { format!("Children ({total})") }}</span>
                         <ul class="children" id="children">{links}{more}</ul>
+                        {compare}
                         {more_in_store.then(|| view! {
                             <a class="hint" href=routes::experiment_path(&experiment_id)>"All of them are in the runs table"</a>
                         })}

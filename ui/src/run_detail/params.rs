@@ -159,6 +159,13 @@ pub fn Metrics() -> impl IntoView {
             <header class="card-head">
                 <h2>"Metrics"</h2>
                 <span class="count">{move || metrics.with(Vec::len)}</span>
+                <span class="spacer"></span>
+                <Show when=move || !metrics.with(Vec::is_empty)>
+                    <a class="card-link" id="all-metrics-charts"
+                        href=move || routes::run_metrics_path(&page.experiment_id(), &page.run_id.get())>
+                        "All metrics as charts"
+                    </a>
+                </Show>
             </header>
             {move || if metrics.with(Vec::is_empty) {
                 view! { <p class="muted empty-note">"No metrics."</p> }.into_any()

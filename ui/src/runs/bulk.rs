@@ -1,12 +1,14 @@
-//! Actions on the selected runs: tag, delete, restore. Each asks first, says exactly what it
-//! will do, and reports per run what failed; the table is read again afterwards.
+//! Actions on the selected runs: compare them (two or more), tag, delete, restore. Each write
+//! asks first, says exactly what it will do, and reports per run what failed; the table is read
+//! again afterwards.
 
 use super::RunsLoader;
 use crate::app::{ErrorBanner, Shell};
 use crate::dialog::{use_confirm, Confirmation};
-use crate::ipc;
+use crate::{ipc, routes};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
 use runlens_core::ipc::{EditOutcome, RunEdit};
 use runlens_core::ApiError;
 use std::collections::HashSet;
@@ -76,6 +78,20 @@ pub fn BulkBar(selected: RwSignal<HashSet<String>>, loader: RunsLoader) -> impl 
             move || run_edit(RunEdit::Restore),
         );
     };
+    // The selected runs in the table's order (parents shown for context come along when picked).
+    let navigate = use_navigate();
+    let compare = Callback::new(move |_: ()| {
+        let ids = selected.get_untracked();
+        let ordered: Vec<String> = loader.loaded.with_untracked(|l| {
+            l.runs
+                .iter()
+                .chain(l.ancestors.values())
+                .map(|r| r.info.run_id.clone())
+                .filter(|id| ids.contains(id))
+                .collect()
+        });
+        navigate(&routes::compare_path(&ordered, None), Default::default());
+    });
     let apply_tag = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (k, v) = (key.get_untracked().trim().to_string(), value.get_untracked());
@@ -100,10 +116,40 @@ pub fn BulkBar(selected: RwSignal<HashSet<String>>, loader: RunsLoader) -> impl 
             },
         );
     };
+    // One table of the selected runs, joined by input (#8), runs in the table's order.
+    let compare_tables = {
+        let navigate = leptos_router::hooks::use_navigate();
+        move |_| {
+            let ids = selected.get_untracked();
+            let (experiment, ordered) = loader.loaded.with_untracked(|l| {
+                let ordered: Vec<String> = l
+                    .runs
+                    .iter()
+                    .chain(l.ancestors.values())
+                    .filter(|r| ids.contains(&r.info.run_id))
+                    .map(|r| r.info.run_id.clone())
+                    .collect();
+                (l.experiment.as_ref().map(|e| e.experiment_id.clone()), ordered)
+            });
+            if let Some(experiment) = experiment {
+                navigate(
+                    &crate::routes::compare_tables_path(&experiment, &ordered, None, None),
+                    Default::default(),
+                );
+            }
+        }
+    };
     view! {
         <Show when=move || !selected.with(|s| s.is_empty())>
             <div class="bulk-bar" id="bulk-bar">
                 <span id="selected-count">{move || format!("{} selected", selected.with(|s| s.len()))}</span>
+                <button type="button" class="primary" id="bulk-compare" on:click=move |_| compare.run(())
+                    disabled=move || selected.with(|s| s.len() < 2)
+                    title=move || if selected.with(|s| s.len() < 2) { "Select two or more runs to compare them" } else { "Compare the selected runs side by side" }>
+                    "Compare"
+                </button>
+                <button type="button" id="bulk-compare-tables" on:click=compare_tables.clone()
+                    title="Join a table of the selected runs by its input column: outputs side by side, with a diff">"Compare tables"</button>
                 <button type="button" id="bulk-tag" on:click=move |_| tagging.update(|t| *t = !*t)>"Tag…"</button>
                 <button type="button" id="bulk-delete" on:click=delete>"Delete"</button>
                 <button type="button" id="bulk-restore" on:click=restore>"Restore"</button>

@@ -29,6 +29,8 @@ pub fn ExperimentHead(experiment: Experiment) -> impl IntoView {
     let deleted = experiment.lifecycle_stage == LifecycleStage::Deleted;
     let project = project_of(&experiment).map(String::from);
     let description = experiment.description().map(String::from);
+    // MaxFlow's `__maxai_registered_models__`: the models registered from this experiment.
+    let registered = runlens_core::registry::maxflow_models(&experiment);
 
     let apply = {
         let id = id.clone();
@@ -125,6 +127,9 @@ pub fn ExperimentHead(experiment: Experiment) -> impl IntoView {
                     {project.clone().map(|p| format!("project {p}")).unwrap_or_else(|| "no project".into())}
                 </span>
                 <span class="spacer"></span>
+                <a class="button-link" id="experiment-plots" href=crate::routes::experiment_plots_path(&id)
+                    title="Every run of this experiment as parallel coordinates and a scatter">"Plot runs"</a>
+                <a class="head-link" id="experiment-traces" href=crate::routes::traces_path(&id)>"Traces"</a>
                 <button type="button" class="quiet" id="experiment-rename" on:click=start_name>"Rename"</button>
                 <button type="button" class="quiet" id="experiment-project" on:click=start_project>"Project…"</button>
                 <button type="button" class="quiet" id=if deleted { "experiment-restore" } else { "experiment-delete" }
@@ -143,6 +148,13 @@ pub fn ExperimentHead(experiment: Experiment) -> impl IntoView {
                     <button type="button" class="quiet" on:click=cancel>"Cancel"</button>
                 </form>
             </Show>
+            {(!registered.is_empty()).then(|| view! {
+                <p class="experiment-models" id="experiment-models">"Registered models: "
+                    {registered.into_iter().map(|name| view! {
+                        <a class="experiment-model-link" href=crate::registry::model_path(&name)>{name.clone()}</a>
+                    }).collect_view()}
+                </p>
+            })}
             {move || error.get().map(|error| view! { <ErrorBanner error /> })}
             {description.map(|text| view! {
                 <div class="description"><crate::markdown::Markdown text=Signal::stored(text) id="experiment-description" /></div>

@@ -25,8 +25,6 @@ use std::collections::HashMap;
 
 /// Runs asked for per page.
 const PAGE: usize = 200;
-/// How often RUNNING runs on screen are read again.
-const REFRESH_MS: u64 = 5_000;
 
 /// The runs read so far for the current experiment and query.
 #[derive(Clone, Debug, Default)]
@@ -161,6 +159,41 @@ impl RunsLoader {
         });
     }
 
+    /// Reads the first page again if the store has runs of this query started after the newest
+    /// one loaded (a run that just began), keeping what is shown until they arrive.
+    pub fn check_new_runs(&self) {
+        let (newest, empty) = self.loaded.with_untracked(|l| {
+            let newest = l
+                .runs
+                .iter()
+                .chain(l.ancestors.values())
+                .filter_map(|r| r.info.start_time)
+                .max();
+            (newest, l.runs.is_empty())
+        });
+        let Some(newest) = newest else {
+            if empty {
+                self.reload(false);
+            }
+            return;
+        };
+        let mut request = self.request(None);
+        let newer = format!("attributes.start_time > {newest}");
+        request.filter = Some(match request.filter.take() {
+            Some(filter) => format!("{filter} AND {newer}"),
+            None => newer,
+        });
+        request.page.max_results = Some(1);
+        let (this, generation) = (*self, self.generation.get_value());
+        spawn_local(async move {
+            if let Ok(page) = ipc::list_runs(request).await {
+                if !page.runs.is_empty() && this.generation.try_get_value() == Some(generation) {
+                    this.reload(false);
+                }
+            }
+        });
+    }
+
     /// Reads these runs again (RUNNING ones on screen) and puts the fresh copies in place.
     pub fn refresh(&self, run_ids: Vec<String>) {
         if run_ids.is_empty() {
@@ -215,7 +248,7 @@ pub fn RunsView(experiment_id: Signal<String>, runs_query: Signal<RunsQuery>) ->
     let apply = Callback::new(move |query: RunsQuery| {
         navigate(&query.path(&experiment_id.get_untracked()), Default::default());
     });
-    refresh_running_runs(loader);
+    follow_live_changes(loader);
     // What decides between table, message and nothing; the table itself follows `loaded`, so it
     // (and its scroll position, selection and collapsed rows) lives across pages and refreshes.
     let shape = Memo::new(move |_| loader.loaded.with(|l| (l.ready, l.runs.is_empty(), l.error.is_some())));
@@ -251,27 +284,24 @@ pub fn RunsView(experiment_id: Signal<String>, runs_query: Signal<RunsQuery>) ->
     }
 }
 
-/// Every few seconds while the window is visible, reads again the RUNNING runs that are loaded.
-fn refresh_running_runs(loader: RunsLoader) {
-    let handle = set_interval_with_handle(
-        move || {
-            if document().hidden() {
-                return;
-            }
-            let running: Vec<String> = loader.loaded.with_untracked(|l| {
-                l.runs
-                    .iter()
-                    .chain(l.ancestors.values())
-                    .filter(|r| matches!(r.info.status, RunStatus::Running | RunStatus::Scheduled))
-                    .map(|r| r.info.run_id.clone())
-                    .take(100)
-                    .collect()
-            });
-            loader.refresh(running);
-        },
-        std::time::Duration::from_millis(REFRESH_MS),
-    );
-    if let Ok(handle) = handle {
-        on_cleanup(move || handle.clear());
-    }
+/// When the store changes under this experiment (its files for a local store, every answer of a
+/// server; see `connections::live`), reads again the RUNNING runs that are loaded and looks for
+/// runs that started since.
+fn follow_live_changes(loader: RunsLoader) {
+    crate::connections::live::on_tick(move |changes| {
+        if !changes.touches_experiment(&loader.experiment_id.get_untracked()) {
+            return;
+        }
+        let running: Vec<String> = loader.loaded.with_untracked(|l| {
+            l.runs
+                .iter()
+                .chain(l.ancestors.values())
+                .filter(|r| matches!(r.info.status, RunStatus::Running | RunStatus::Scheduled))
+                .map(|r| r.info.run_id.clone())
+                .take(100)
+                .collect()
+        });
+        loader.refresh(running);
+        loader.check_new_runs();
+    });
 }

@@ -14,9 +14,11 @@
 
 mod experiments;
 mod io;
+mod logged_models;
 pub(crate) mod names;
 mod registry;
 mod runs;
+mod traces;
 mod yaml;
 
 use crate::error::Result;
@@ -24,6 +26,7 @@ use crate::store::Store;
 use async_trait::async_trait;
 use runlens_core::ipc::StoreKind;
 use runlens_core::request::*;
+use runlens_core::sampling::{sample_points, SampledSeries, StepRange};
 use runlens_core::*;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -192,6 +195,40 @@ impl Store for FileStore {
         self.run(move |fs| fs.metric_history(&id, &key)).await
     }
 
+    async fn sampled_history(&self, run_id: &str, key: &str, max_points: usize) -> Result<SampledSeries> {
+        let (id, key) = (run_id.to_string(), key.to_string());
+        self.run(move |fs| {
+            let points = fs.metric_points(&id, &key, None)?;
+            Ok(SampledSeries {
+                total_points: points.len(),
+                points: sample_points(points, max_points),
+                run_id: id,
+                key,
+            })
+        })
+        .await
+    }
+
+    async fn sampled_history_in(
+        &self,
+        run_id: &str,
+        key: &str,
+        max_points: usize,
+        steps: StepRange,
+    ) -> Result<SampledSeries> {
+        let (id, key) = (run_id.to_string(), key.to_string());
+        self.run(move |fs| {
+            let points = fs.metric_points(&id, &key, Some(steps))?;
+            Ok(SampledSeries {
+                total_points: points.len(),
+                points: sample_points(points, max_points),
+                run_id: id,
+                key,
+            })
+        })
+        .await
+    }
+
     async fn create_run(&self, req: &CreateRun) -> Result<RunInfo> {
         let req = req.clone();
         self.run(move |fs| fs.create_run(&req)).await
@@ -331,6 +368,39 @@ impl Store for FileStore {
         let (name, key) = (name.to_string(), key.to_string());
         self.run(move |fs| fs.delete_model_version_tag(&name, version, &key))
             .await
+    }
+
+    async fn run_logged_models(
+        &self,
+        experiment_id: &str,
+        run_id: &str,
+    ) -> Result<Vec<runlens_core::registry::LoggedModel>> {
+        let (experiment_id, run_id) = (experiment_id.to_string(), run_id.to_string());
+        self.run(move |fs| fs.run_logged_models(&experiment_id, &run_id)).await
+    }
+
+    async fn get_logged_model(&self, model_id: &str) -> Result<runlens_core::registry::LoggedModel> {
+        let model_id = model_id.to_string();
+        self.run(move |fs| fs.get_logged_model(&model_id)).await
+    }
+
+    async fn read_model_file(&self, location: &str, path: &str, max_bytes: u64) -> Result<ArtifactContent> {
+        crate::artifacts::read_under(location, path, max_bytes).await
+    }
+
+    async fn search_traces(
+        &self,
+        req: &runlens_core::traces::SearchTracesRequest,
+    ) -> Result<Page<runlens_core::traces::TraceSummary>> {
+        let req = req.clone();
+        self.run(move |fs| fs.search_traces(&req)).await
+    }
+
+    async fn get_trace(&self, trace_id: &str) -> Result<runlens_core::traces::TraceDetail> {
+        let id = trace_id.to_string();
+        let (mut detail, location) = self.run(move |fs| fs.get_trace(&id)).await?;
+        crate::traces::fill_from_trace_data(&mut detail, &location).await;
+        Ok(detail)
     }
 }
 

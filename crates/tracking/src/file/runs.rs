@@ -15,6 +15,7 @@ use crate::validate;
 use runlens_core::filter::parse_run_filter;
 use runlens_core::order::{compare_runs, parse_run_order};
 use runlens_core::request::{CreateRun, LogBatch, SearchRuns, UpdateRun};
+use runlens_core::sampling::{Point, StepRange};
 use runlens_core::{
     tag, ApiError, Dataset, DatasetInput, LifecycleStage, Metric, MetricValue, Page, Run, RunData, RunInfo, RunStatus,
 };
@@ -304,6 +305,19 @@ impl Fs {
         Ok(points)
     }
 
+    /// One metric's points ordered by step then timestamp, only those in `steps` when given.
+    pub(super) fn metric_points(&self, run_id: &str, key: &str, steps: Option<StepRange>) -> Result<Vec<Point>> {
+        io::validate_key("metric", key)?;
+        let rd = self.find_run(run_id)?;
+        let path = rd.dir.join(METRICS).join(key);
+        if !path.is_file() {
+            return Ok(Vec::new());
+        }
+        let mut points = read_metric_points(&path, steps)?;
+        points.sort_by_key(|p| (p.step, p.timestamp));
+        Ok(points)
+    }
+
     pub(super) fn create_run(&self, req: &CreateRun) -> Result<RunInfo> {
         for (key, value) in &req.tags {
             validate::run_tag(key, value)?;
@@ -548,22 +562,39 @@ pub(super) fn parse_metric_line(line: &str) -> Option<(i64, f64, i64)> {
 /// Every point of one metric file, in file order. A last line without its newline that does not
 /// parse is a point still being written and is left out; any other bad line is an error.
 pub(super) fn read_metric_file(path: &Path, key: &str) -> Result<Vec<Metric>> {
+    Ok(read_metric_points(path, None)?
+        .into_iter()
+        .map(|p| Metric {
+            key: key.to_string(),
+            value: p.value,
+            timestamp: p.timestamp,
+            step: p.step,
+        })
+        .collect())
+}
+
+/// The points of one metric file in file order, only those whose step is in `steps` when given
+/// (filtered as the lines are read), without the key. Bad lines as in [`read_metric_file`].
+pub(super) fn read_metric_points(path: &Path, steps: Option<StepRange>) -> Result<Vec<Point>> {
     let Some(text) = read_text(path)? else {
         return Ok(Vec::new());
     };
     let lines: Vec<&str> = text.split('\n').collect();
-    let mut points = Vec::with_capacity(lines.len());
+    let mut points = Vec::with_capacity(if steps.is_some() { 0 } else { lines.len() });
     for (i, line) in lines.iter().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
         match parse_metric_line(line) {
-            Some((timestamp, value, step)) => points.push(Metric {
-                key: key.to_string(),
-                value: MetricValue(value),
-                timestamp,
-                step,
-            }),
+            Some((timestamp, value, step)) => {
+                if steps.is_none_or(|r| r.contains(step)) {
+                    points.push(Point {
+                        value: MetricValue(value),
+                        timestamp,
+                        step,
+                    });
+                }
+            }
             None if i + 1 == lines.len() => {}
             None => {
                 return Err(corrupt(

@@ -77,13 +77,29 @@ impl<'a> Call<'a> {
 
 /// Why a request could not be sent or answered, before any HTTP status was seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Transport {
+pub enum Transport {
     Timeout,
     Refused,
     Dns,
     Tls,
     Connect,
     Broken,
+}
+
+/// What one request sent by [`Client::probe`] met.
+pub enum Probe {
+    /// The server answered (any status).
+    Answer {
+        status: u16,
+        content_type: Option<String>,
+        body: Vec<u8>,
+    },
+    /// No answer: `chain` is the transport error and its causes on one line.
+    Failed {
+        transport: Transport,
+        error: ApiError,
+        chain: String,
+    },
 }
 
 /// An HTTP client bound to one MLflow server.
@@ -138,11 +154,17 @@ impl Client {
             base.set_path(&path);
         }
         let shown = base.as_str().trim_end_matches('/').to_string();
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
             .connect_timeout(options.timeout.min(Duration::from_secs(15)))
             .danger_accept_invalid_certs(options.insecure_tls)
-            .user_agent(concat!("runlens/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("runlens/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = &options.ca_certificate {
+            for certificate in ca_certificates(path)? {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let http = builder
             .build()
             .map_err(|e| ApiError::internal("cannot set up the HTTP client").with_detail(e.to_string()))?;
         Ok(Client {
@@ -183,19 +205,7 @@ impl Client {
         let url = self.url(call.path, call.query);
         let mut attempt: u32 = 0;
         loop {
-            let mut builder = self.http.request(call.method.clone(), url.clone());
-            builder = match &self.auth {
-                Auth::None => builder,
-                Auth::Basic { username, password } => builder.basic_auth(username, Some(password.expose())),
-                Auth::Bearer(token) => builder.bearer_auth(token.expose()),
-            };
-            builder = match call.payload {
-                None => builder,
-                Some(Payload::Json(v)) => builder.json(v),
-                Some(Payload::Bytes(b)) => builder
-                    .header(header::CONTENT_TYPE, "application/octet-stream")
-                    .body(b.to_vec()),
-            };
+            let builder = self.request(call, &url);
             let failure = match builder.send().await {
                 Ok(resp) if resp.status().is_success() => return Ok(resp),
                 Ok(resp) => {
@@ -240,6 +250,82 @@ impl Client {
             };
             return Err(failure.into());
         }
+    }
+
+    /// The request for `call`, with credentials and body.
+    fn request(&self, call: &Call<'_>, url: &url::Url) -> reqwest::RequestBuilder {
+        let builder = self.http.request(call.method.clone(), url.clone());
+        let builder = match &self.auth {
+            Auth::None => builder,
+            Auth::Basic { username, password } => builder.basic_auth(username, Some(password.expose())),
+            Auth::Bearer(token) => builder.bearer_auth(token.expose()),
+        };
+        match call.payload {
+            None => builder,
+            Some(Payload::Json(v)) => builder.json(v),
+            Some(Payload::Bytes(b)) => builder
+                .header(header::CONTENT_TYPE, "application/octet-stream")
+                .body(b.to_vec()),
+        }
+    }
+
+    /// Sends `call` once (no retry) and reports what happened without judging the status, for
+    /// "Test connection". Reads at most 64 KiB of the answer.
+    pub async fn probe(&self, call: &Call<'_>) -> Probe {
+        let url = self.url(call.path, call.query);
+        match self.request(call, &url).send().await {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let content_type = content_type(resp.headers());
+                match read_limited(resp, ERROR_BODY_LIMIT).await {
+                    Ok((body, _)) => Probe::Answer {
+                        status,
+                        content_type,
+                        body,
+                    },
+                    Err(e) => {
+                        let kind = classify(&e);
+                        Probe::Failed {
+                            transport: kind,
+                            error: self.transport_error(kind, &e),
+                            chain: error_chain(&e),
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                let kind = classify(&e);
+                Probe::Failed {
+                    transport: kind,
+                    error: self.transport_error(kind, &e),
+                    chain: error_chain(&e),
+                }
+            }
+        }
+    }
+
+    /// The server's host name and port, for messages.
+    pub fn host_and_port(&self) -> (String, u16) {
+        (
+            self.base.host_str().unwrap_or_default().to_string(),
+            self.base.port_or_known_default().unwrap_or(0),
+        )
+    }
+
+    /// Whether credentials are sent.
+    pub fn has_credentials(&self) -> bool {
+        self.auth != Auth::None
+    }
+
+    /// The timeout of one request.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The error an unsuccessful answer maps to (MLflow's message, 401/403 wording, HTML...).
+    pub fn answer_error(&self, status: u16, content_type: Option<&str>, body: &[u8], path: &str) -> ApiError {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        self.status_error(status, content_type, body, path, None)
     }
 
     /// The wait before retry number `attempt + 1`: `Retry-After` when the server gave a small
@@ -518,6 +604,24 @@ impl Client {
     }
 }
 
+/// The certificates of a PEM file given as a connection's extra CA (system roots stay trusted).
+pub fn ca_certificates(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>> {
+    let shown = path.display();
+    let bytes = std::fs::read(path).map_err(|e| {
+        ApiError::new(ErrorCode::Io, format!("cannot read the CA certificate file {shown}")).with_detail(e.to_string())
+    })?;
+    let certificates = reqwest::Certificate::from_pem_bundle(&bytes).map_err(|e| {
+        ApiError::invalid(format!("{shown} is not a PEM file of CA certificates")).with_detail(e.to_string())
+    })?;
+    if certificates.is_empty() {
+        return Err(ApiError::invalid(format!(
+            "{shown} holds no certificate: it must be PEM text with -----BEGIN CERTIFICATE----- blocks"
+        ))
+        .into());
+    }
+    Ok(certificates)
+}
+
 /// MLflow's `error_code`s and what they mean to a caller.
 fn code_for(error_code: &str) -> Option<ErrorCode> {
     Some(match error_code {
@@ -648,7 +752,7 @@ fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(1.0e6)))
 }
 
-fn looks_like_html(content_type: Option<&str>, body: &[u8]) -> bool {
+pub(crate) fn looks_like_html(content_type: Option<&str>, body: &[u8]) -> bool {
     if content_type.is_some_and(|c| c.contains("text/html") || c.contains("xhtml")) {
         return true;
     }

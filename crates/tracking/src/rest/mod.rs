@@ -7,9 +7,11 @@
 //! `next_page_token` comes back unchanged.
 
 mod artifacts;
-mod client;
+pub(crate) mod client;
 mod convert;
+mod logged_models;
 mod proto;
+mod traces;
 
 #[cfg(test)]
 mod tests;
@@ -22,6 +24,7 @@ use client::Client;
 use reqwest::Method;
 use runlens_core::ipc::StoreKind;
 use runlens_core::request::*;
+use runlens_core::sampling::{sample_points, sample_points_in, Point, SampledSeries, StepRange};
 use runlens_core::*;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -37,6 +40,9 @@ const MODELS_PAGE_LIMIT: usize = 1000;
 const MODELS_PAGE_DEFAULT: usize = 100;
 /// The page size used to list all versions of one model.
 const VERSIONS_PAGE: usize = 10_000;
+/// The most points per run `metrics/get-history-bulk-interval` answers (MLflow's
+/// `MAX_RESULTS_PER_RUN`).
+const BULK_INTERVAL_MAX: usize = 2500;
 
 /// A store behind an MLflow tracking server.
 pub struct RestStore {
@@ -303,6 +309,58 @@ impl Store for RestStore {
         Ok(convert::history(points))
     }
 
+    /// A zoomed chart's range through `metrics/get-history-bulk-interval` (what MLflow's own UI
+    /// uses): the server reads only the range and answers at most 2,500 points of it, evenly
+    /// spread over its rows with the first and last kept; those are then sampled here to
+    /// `max_points`, keeping their extremes. A range that holds more than 2,500 points is
+    /// therefore the server's selection of it (and `total_points` counts what the server sent).
+    /// Servers without the endpoint, and ranges beyond its 32-bit steps, read the whole history.
+    async fn sampled_history_in(
+        &self,
+        run_id: &str,
+        key: &str,
+        max_points: usize,
+        steps: StepRange,
+    ) -> Result<SampledSeries> {
+        let in_proto = |s: i64| i32::try_from(s).is_ok();
+        if in_proto(steps.start) && in_proto(steps.end) {
+            let query = [
+                ("run_ids", run_id.to_string()),
+                ("metric_key", key.to_string()),
+                ("start_step", steps.start.to_string()),
+                ("end_step", steps.end.to_string()),
+                ("max_results", BULK_INTERVAL_MAX.to_string()),
+            ];
+            let answer: Result<proto::MetricHistoryResponse> =
+                self.client.get("metrics/get-history-bulk-interval", &query).await;
+            match answer {
+                Ok(page) => {
+                    let points: Vec<Point> = convert::history(page.metrics)
+                        .iter()
+                        .filter(|m| steps.contains(m.step))
+                        .map(Point::from)
+                        .collect();
+                    return Ok(SampledSeries {
+                        run_id: run_id.to_string(),
+                        key: key.to_string(),
+                        total_points: points.len(),
+                        points: sample_points(points, max_points),
+                    });
+                }
+                Err(e) if matches!(e.code(), ErrorCode::NotFound | ErrorCode::FeatureDisabled) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let history = self.metric_history(run_id, key).await?;
+        let (total_points, points) = sample_points_in(history.iter().map(Point::from).collect(), steps, max_points);
+        Ok(SampledSeries {
+            run_id: run_id.to_string(),
+            key: key.to_string(),
+            total_points,
+            points,
+        })
+    }
+
     async fn create_run(&self, req: &CreateRun) -> Result<RunInfo> {
         let mut tags = req.tags.clone();
         if let Some(parent) = req.parent_run_id.as_deref().filter(|p| !p.is_empty()) {
@@ -510,12 +568,20 @@ impl Store for RestStore {
     }
 
     async fn create_model_version(&self, req: &CreateModelVersion) -> Result<ModelVersion> {
+        // A logged model's `models:/m-<id>` source goes with its id, as MLflow's client sends it
+        // (the server refuses that source otherwise).
+        let model_id = req
+            .source
+            .strip_prefix("models:/")
+            .map(|id| id.trim_matches('/'))
+            .filter(|id| id.starts_with("m-") && !id.contains('/'));
         let body = compact(json!({
             "name": req.name,
             "source": req.source,
             "run_id": non_empty(&req.run_id),
             "description": non_empty(&req.description),
             "tags": tag_list(&req.tags),
+            "model_id": model_id,
         }));
         let resp: proto::ModelVersionResponse = self.client.post("model-versions/create", &body).await?;
         let v = resp
@@ -607,5 +673,36 @@ impl Store for RestStore {
             .with_body(Method::DELETE, "model-versions/delete-tag", &body)
             .await?;
         Ok(())
+    }
+
+    async fn prompt_versions(&self, name: &str) -> Result<Vec<ModelVersion>> {
+        self.prompt_versions_impl(name).await
+    }
+
+    async fn run_logged_models(&self, experiment_id: &str, run_id: &str) -> Result<Vec<registry::LoggedModel>> {
+        self.run_logged_models_impl(experiment_id, run_id).await
+    }
+
+    async fn get_logged_model(&self, model_id: &str) -> Result<registry::LoggedModel> {
+        self.get_logged_model_impl(model_id).await
+    }
+
+    async fn read_model_file(&self, location: &str, path: &str, max_bytes: u64) -> Result<ArtifactContent> {
+        self.read_model_file_impl(location, path, max_bytes).await
+    }
+
+    async fn search_traces(
+        &self,
+        req: &runlens_core::traces::SearchTracesRequest,
+    ) -> Result<Page<runlens_core::traces::TraceSummary>> {
+        self.search_traces_impl(req).await
+    }
+
+    async fn get_trace(&self, trace_id: &str) -> Result<runlens_core::traces::TraceDetail> {
+        self.get_trace_impl(trace_id).await
+    }
+
+    async fn read_logged_model_file(&self, model_id: &str, path: &str, max_bytes: u64) -> Result<ArtifactContent> {
+        self.read_logged_model_file_impl(model_id, path, max_bytes).await
     }
 }

@@ -890,3 +890,92 @@ fn only_http_urls_with_a_host_are_accepted() {
         "https://host:8443/prefix/api/2.0/mlflow/runs/get?run_id=a+b"
     );
 }
+
+#[tokio::test]
+async fn zoomed_histories_use_the_bulk_interval_endpoint_or_read_everything() {
+    use runlens_core::sampling::StepRange;
+    // A server with MLflow's bulk-interval endpoint answers only the range asked.
+    let server = serve(|req, _| match req.path() {
+        "/api/2.0/mlflow/metrics/get-history-bulk-interval" => {
+            let (start, end): (i64, i64) = (req.query("start_step")[0].parse().unwrap(), req.query("end_step")[0].parse().unwrap());
+            let metrics: Vec<Value> = (start..=end)
+                .map(|s| json!({"key": "loss", "value": if s == 15 { json!("NaN") } else { json!(s as f64) }, "timestamp": 100 + s, "step": s, "run_id": "r"}))
+                .collect();
+            Reply::json(200, json!({ "metrics": metrics }))
+        }
+        other => Reply::json(404, json!({"error_code": "ENDPOINT_NOT_FOUND", "message": other})),
+    })
+    .await;
+    let store = server.store(quick());
+    let s = store
+        .sampled_history_in("r", "loss", 1000, StepRange::new(20, 10))
+        .await
+        .unwrap();
+    assert_eq!((s.total_points, s.points.len()), (11, 11));
+    assert_eq!((s.points[0].step, s.points[10].step), (10, 20));
+    assert!(s.points[5].value.get().is_nan());
+    let sent = &server.requests()[0];
+    assert_eq!(sent.query("run_ids"), ["r"]);
+    assert_eq!(sent.query("metric_key"), ["loss"]);
+    assert_eq!(
+        (sent.query("start_step"), sent.query("end_step")),
+        (vec!["10".to_string()], vec!["20".to_string()])
+    );
+    assert_eq!(sent.query("max_results"), ["2500"]);
+    // What the server sends beyond the budget is sampled here, keeping the extremes.
+    let s = store
+        .sampled_history_in("r", "loss", 20, StepRange::new(0, 999))
+        .await
+        .unwrap();
+    assert!(s.points.len() <= 20);
+    assert!(s.points.iter().any(|p| p.value.get() == 999.0) && s.points.iter().any(|p| p.value.get() == 0.0));
+
+    // A server without it (or steps beyond its 32-bit fields): the whole history, cut here.
+    let old = serve(|req, _| match req.path() {
+        "/api/2.0/mlflow/metrics/get-history" => {
+            let metrics: Vec<Value> = (0..50)
+                .map(|s| json!({"key": "loss", "value": s, "timestamp": s, "step": s}))
+                .collect();
+            Reply::json(200, json!({ "metrics": metrics }))
+        }
+        other => Reply::json(404, json!({"error_code": "ENDPOINT_NOT_FOUND", "message": other})),
+    })
+    .await;
+    let store = old.store(quick());
+    let s = store
+        .sampled_history_in("r", "loss", 1000, StepRange::new(40, 45))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.points.iter().map(|p| p.step).collect::<Vec<_>>(),
+        [40, 41, 42, 43, 44, 45]
+    );
+    assert_eq!(s.total_points, 6);
+    let paths: Vec<String> = old.requests().iter().map(|r| r.path().to_string()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/2.0/mlflow/metrics/get-history-bulk-interval",
+            "/api/2.0/mlflow/metrics/get-history"
+        ]
+    );
+    let s = store
+        .sampled_history_in("r", "loss", 1000, StepRange::new(0, 1 << 40))
+        .await
+        .unwrap();
+    assert_eq!(s.total_points, 50);
+    assert_eq!(
+        old.requests().len(),
+        3,
+        "no bulk-interval request for steps beyond 32 bits"
+    );
+
+    // Any other failure is the answer.
+    let broken = serve(|_, _| Reply::json(403, json!({"error_code": "PERMISSION_DENIED", "message": "no"}))).await;
+    let err = broken
+        .store(quick())
+        .sampled_history_in("r", "loss", 10, StepRange::new(0, 5))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::PermissionDenied);
+}

@@ -7,18 +7,20 @@
 //! Stores whose schema is not MLflow 3.17.2's are opened read-only (see [`schema`]).
 
 mod experiments;
+mod logged_models;
 mod query;
 mod registry;
 mod revisions;
 mod runs;
 pub mod schema;
+mod traces;
 
 use crate::error::{Result, TrackingError};
 use crate::store::Store;
 use async_trait::async_trait;
 use runlens_core::ipc::StoreKind;
 use runlens_core::request::*;
-use runlens_core::sampling::{sample_points, SampledSeries};
+use runlens_core::sampling::{sample_points, SampledSeries, StepRange};
 use runlens_core::*;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use schema::Schema;
@@ -316,6 +318,26 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn sampled_history_in(
+        &self,
+        run_id: &str,
+        key: &str,
+        max_points: usize,
+        steps: StepRange,
+    ) -> Result<SampledSeries> {
+        let (run_id, key) = (run_id.to_string(), key.to_string());
+        self.read(move |db| {
+            let points = runs::metric_points_in(db, &run_id, &key, Some(steps))?;
+            Ok(SampledSeries {
+                total_points: points.len(),
+                points: sample_points(points, max_points),
+                run_id,
+                key,
+            })
+        })
+        .await
+    }
+
     async fn create_run(&self, req: &CreateRun) -> Result<RunInfo> {
         let req = req.clone();
         self.write(move |db| runs::create(db, &req)).await
@@ -472,5 +494,45 @@ impl Store for SqliteStore {
         let (name, key) = (name.to_string(), key.to_string());
         self.write(move |db| registry::set_version_tag(db, &name, version, &key, None))
             .await
+    }
+
+    async fn run_logged_models(
+        &self,
+        experiment_id: &str,
+        run_id: &str,
+    ) -> Result<Vec<runlens_core::registry::LoggedModel>> {
+        let (experiment_id, run_id) = (experiment_id.to_string(), run_id.to_string());
+        self.read(move |db| logged_models::of_run(db, &experiment_id, &run_id))
+            .await
+    }
+
+    async fn get_logged_model(&self, model_id: &str) -> Result<runlens_core::registry::LoggedModel> {
+        let model_id = model_id.to_string();
+        self.read(move |db| logged_models::get(db, &model_id)).await
+    }
+
+    async fn read_model_file(&self, location: &str, path: &str, max_bytes: u64) -> Result<ArtifactContent> {
+        crate::artifacts::read_under(location, path, max_bytes).await
+    }
+
+    async fn search_traces(
+        &self,
+        req: &runlens_core::traces::SearchTracesRequest,
+    ) -> Result<Page<runlens_core::traces::TraceSummary>> {
+        let req = req.clone();
+        self.read(move |db| traces::search(db, &req)).await
+    }
+
+    async fn get_trace(&self, trace_id: &str) -> Result<runlens_core::traces::TraceDetail> {
+        let id = trace_id.to_string();
+        let stored = self.read(move |db| traces::get(db, &id)).await?;
+        let mut detail = stored.detail;
+        // Spans kept outside the database (older MLflow): its traces.json.
+        if stored.span_rows == 0 {
+            if let Some(location) = traces::artifact_location(&detail) {
+                crate::traces::fill_from_trace_data(&mut detail, &location).await;
+            }
+        }
+        Ok(detail)
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{now_ms, Db};
 use crate::error::Result;
-use runlens_core::filter::parse_experiment_filter;
+use runlens_core::filter::{parse_experiment_filter, Field, Op, Value};
 use runlens_core::order::{compare_experiments, parse_experiment_order};
 use runlens_core::request::{CreateModelVersion, SearchModels, TransitionStage};
 use runlens_core::*;
@@ -268,7 +268,21 @@ pub fn search_models(db: &Db, req: &SearchModels) -> Result<Page<RegisteredModel
             (as_experiment, row)
         })
         .collect();
-    candidates.retain(|(e, _)| filter.matches_experiment(e));
+    // Prompts are registered models tagged `mlflow.prompt.is_prompt`; like MLflow, a search
+    // returns them only when its filter asks for prompts.
+    let prompts_asked = filter.clauses.iter().any(|c| {
+        c.field == Field::Tag(registry::tag::IS_PROMPT.into())
+            && matches!((&c.op, &c.value), (Op::Eq, Value::Str(v)) if v.eq_ignore_ascii_case("true"))
+            || c.field == Field::Tag(registry::tag::IS_PROMPT.into())
+                && matches!((&c.op, &c.value), (Op::Ne, Value::Str(v)) if v.eq_ignore_ascii_case("false"))
+    });
+    candidates.retain(|(e, _)| {
+        let is_prompt = e
+            .tags
+            .get(registry::tag::IS_PROMPT)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        (prompts_asked || !is_prompt) && filter.matches_experiment(e)
+    });
     candidates.sort_by(|a, b| compare_experiments(&a.0, &b.0, &order));
     let page = Page::slice(candidates, &req.page)?;
     Ok(Page {
@@ -302,9 +316,7 @@ fn ws_cols(db: &Db) -> (&'static str, &'static str) {
 
 pub fn create_model(db: &Db, name: &str, description: Option<&str>, tags: &Tags) -> Result<()> {
     registry_present(db)?;
-    if name.trim().is_empty() {
-        return Err(ApiError::invalid("a registered model needs a name").into());
-    }
+    registry::validate_model_name(name)?;
     if model_row(db, name).is_ok() {
         return Err(ApiError::new(
             ErrorCode::AlreadyExists,
@@ -373,6 +385,13 @@ pub fn create_version(db: &Db, req: &CreateModelVersion) -> Result<ModelVersion>
     if let Some(run_id) = &req.run_id {
         super::runs::get(db, run_id)?;
     }
+    // MLflow fills in the run of a registered MLflow 3 logged model.
+    let run_id = match (&req.run_id, req.source.strip_prefix("models:/")) {
+        (None, Some(id)) if id.starts_with("m-") => {
+            super::logged_models::get(db, id.trim_end_matches('/'))?.source_run_id
+        }
+        (run_id, _) => run_id.clone(),
+    };
     let ws = db.workspace("v");
     let next: i64 = db
         .conn
@@ -392,7 +411,7 @@ pub fn create_version(db: &Db, req: &CreateModelVersion) -> Result<ModelVersion>
                  source, run_id, status, status_message, run_link, storage_location{c}) \
                  VALUES (?1, ?2, ?3, ?3, ?4, NULL, 'None', ?5, ?6, 'READY', NULL, NULL, ?7{v})"
             ),
-            params![req.name, next, now, req.description, req.source, req.run_id, storage],
+            params![req.name, next, now, req.description, req.source, run_id, storage],
         )
         .map_err(|e| db.err(e))?;
     for (k, val) in &req.tags {

@@ -33,6 +33,49 @@ impl Schema {
     }
 }
 
+/// How a schema revision relates to MLflow 3.17.2's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaAge {
+    Current,
+    /// Written by an older MLflow (a known revision before the head, or none at all).
+    Older,
+    /// A revision MLflow 3.17.2 does not know: written by a newer MLflow.
+    Newer,
+}
+
+/// The age of an alembic revision (`"none"` when the store has no alembic table).
+pub fn revision_age(revision: &str) -> SchemaAge {
+    if revision == revisions::HEAD {
+        SchemaAge::Current
+    } else if revision == "none" || revisions::KNOWN.contains(&revision) {
+        SchemaAge::Older
+    } else {
+        SchemaAge::Newer
+    }
+}
+
+/// The alembic revision recorded in an SQLite file, `"none"` without one; `None` when the file
+/// cannot be read as SQLite at all.
+pub fn read_revision(path: &Path) -> Option<String> {
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+    let has_alembic = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'",
+            [],
+            |_| Ok(()),
+        )
+        .optional()
+        .ok()?
+        .is_some();
+    if !has_alembic {
+        return Some("none".into());
+    }
+    conn.query_row("SELECT version_num FROM alembic_version", [], |r| r.get::<_, String>(0))
+        .optional()
+        .ok()
+        .map(|r| r.unwrap_or_else(|| "none".into()))
+}
+
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// Refuses files that are not SQLite databases before SQLite sees them.
