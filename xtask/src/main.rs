@@ -122,8 +122,10 @@ fn test(root: &Path, extra: &[String]) -> Result<()> {
     eprintln!("==> running every test (unit, property, interop, end-to-end)");
     // The same feature set as the e2e build, so cargo reuses that build instead of making another.
     let mut cmd = cargo();
+    // Every suite runs even after a failure, so the summary counts the whole suite.
     cmd.args([
         "test",
+        "--no-fail-fast",
         "--workspace",
         "--exclude",
         "runlens-ui",
