@@ -397,9 +397,14 @@ async fn twenty_runs_of_100k_steps_open_in_compare_quickly() {
         times.push(ms);
     }
     times.sort_by(f64::total_cmp);
+    // Other work on the machine slows every figure: say how much there was.
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     record_figure(&format!(
-        "bench-long: Compare to charts drawn, median of 3 opens: {:.0} ms (min {:.0}, max {:.0})",
-        times[1], times[0], times[2]
+        "bench-long: Compare to charts drawn, median of 3 opens: {:.0} ms (min {:.0}, max {:.0}); load average {}",
+        times[1],
+        times[0],
+        times[2],
+        load.split_whitespace().next().unwrap_or("?")
     ));
     app.screenshot("compare-bench-long").await;
 

@@ -300,7 +300,7 @@ async fn three_runs_join_with_a_word_diff() {
     app.eval("document.getElementById('compare-scroll').scrollTop = 0;")
         .await;
     // Row 0 differs in every run: a word-level diff.
-    app.click("#compare-grid tr.compare-row[data-index='0']").await;
+    click_link(&app, "#compare-grid tr.compare-row[data-index='0']").await;
     app.wait_for("#row-pane #word-diff ins").await;
     app.wait_for("#row-pane #word-diff del").await;
     let summary = app.text("#row-pane #diff-summary").await;

@@ -94,17 +94,59 @@ pub fn same_text(a: &str, b: &str) -> bool {
     a.trim() == b.trim()
 }
 
+/// Adjacent changes of one kind become one piece; changes separated only by spaces become one
+/// removed and one added piece ("[-a b-]{+c d+}" reads better than "[-a-]{+c+} [-b-]{+d+}").
 fn merge(ops: Vec<(Change, &str)>) -> Vec<Piece> {
     let mut out: Vec<Piece> = Vec::new();
-    for (change, text) in ops {
-        match out.last_mut() {
-            Some(last) if last.change == change => last.text.push_str(text),
-            _ => out.push(Piece {
-                change,
-                text: text.to_string(),
-            }),
+    let mut removed = String::new();
+    let mut added = String::new();
+    let mut gap = String::new();
+    let flush = |out: &mut Vec<Piece>, removed: &mut String, added: &mut String| {
+        for (change, text) in [(Change::Removed, removed), (Change::Added, added)] {
+            if !text.is_empty() {
+                out.push(Piece {
+                    change,
+                    text: std::mem::take(text),
+                });
+            }
         }
+    };
+    let push_same = |out: &mut Vec<Piece>, text: &str| match out.last_mut() {
+        Some(last) if last.change == Change::Same => last.text.push_str(text),
+        _ => out.push(Piece {
+            change: Change::Same,
+            text: text.to_string(),
+        }),
+    };
+    let mut i = 0;
+    while i < ops.len() {
+        let (change, text) = ops[i];
+        match change {
+            Change::Removed | Change::Added => {
+                // Spaces held back between two changes join both sides of the change.
+                removed.push_str(&gap);
+                added.push_str(&gap);
+                gap.clear();
+                if change == Change::Removed {
+                    removed.push_str(text);
+                } else {
+                    added.push_str(text);
+                }
+            }
+            Change::Same => {
+                let in_change = !removed.is_empty() || !added.is_empty();
+                let next_changes = ops.get(i + 1).is_some_and(|(c, _)| *c != Change::Same);
+                if in_change && text.trim().is_empty() && next_changes {
+                    gap.push_str(text);
+                } else {
+                    flush(&mut out, &mut removed, &mut added);
+                    push_same(&mut out, text);
+                }
+            }
+        }
+        i += 1;
     }
+    flush(&mut out, &mut removed, &mut added);
     out
 }
 
@@ -229,6 +271,14 @@ mod tests {
         assert_eq!(render(&d), "The capital of France is {+Lyon, not +}Paris.");
         let d = word_diff("a b c", "a x c");
         assert_eq!(render(&d), "a [-b-]{+x+} c");
+        // Neighbouring changes read as one.
+        let d = word_diff(
+            "City 0, the capital of country 0.",
+            "I believe country 0 has City 0 as its capital.",
+        );
+        let changes = d.iter().filter(|p| p.change != Change::Same).count();
+        assert!(changes <= 6, "{}", render(&d));
+        assert_eq!(render(&word_diff("x a b y", "x c d y")), "x [-a b-]{+c d+} y");
         assert_eq!(render(&word_diff("same", "same")), "same");
         assert_eq!(render(&word_diff("", "new text")), "{+new text+}");
         assert_eq!(render(&word_diff("old", "")), "[-old-]");

@@ -29,9 +29,9 @@ const MAX_ENTRIES: usize = 5_000;
 const MAX_FOLDERS: usize = 300;
 /// Most `.json` files whose first bytes are read to recognise a table.
 const MAX_SNIFFED: usize = 200;
-/// Tables kept parsed, and the most cells they may hold together.
+/// Tables kept parsed, and the most cells they may hold together (the newest is always kept).
 const CACHED_TABLES: usize = 8;
-const CACHED_CELLS: usize = 40_000_000;
+const CACHED_CELLS: usize = 4_000_000;
 /// Row orders (sorted, filtered) and joins kept.
 const CACHED_VIEWS: usize = 12;
 const CACHED_JOINS: usize = 3;
@@ -46,6 +46,10 @@ pub(crate) struct Loaded {
 
 type ViewKey = (String, String, TableQuery);
 type JoinKey = (Vec<String>, String, String, String);
+/// Rows in a join's order: (only differing, search) → joined row indices, most recent last.
+type JoinViews = Mutex<VecDeque<((bool, String), Arc<Vec<usize>>)>>;
+/// Parsed tables by (run, path), most recent last.
+type Tables = Mutex<VecDeque<((String, String), Arc<Loaded>)>>;
 
 struct JoinEntry {
     joined: Joined,
@@ -53,14 +57,14 @@ struct JoinEntry {
     runs: Vec<CompareRun>,
     columns: Vec<String>,
     /// (only differing, search) → joined row indices.
-    views: Mutex<VecDeque<((bool, String), Arc<Vec<usize>>)>>,
+    views: JoinViews,
     differing: usize,
 }
 
 /// Parsed tables, row orders and joins of one store, most recently used last.
 #[derive(Default)]
 pub struct TableCache {
-    tables: Mutex<VecDeque<((String, String), Arc<Loaded>)>>,
+    tables: Tables,
     views: Mutex<VecDeque<(ViewKey, Arc<Vec<usize>>)>>,
     joins: Mutex<VecDeque<(JoinKey, Arc<JoinEntry>)>>,
 }

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 /// An id as MLflow's span JSON writes it (base64 of its bytes), as hex; text that is not
 /// base64 is kept as it is.
 pub fn id_hex(text: &str) -> String {
-    if text.len() % 4 == 0 && !text.is_empty() {
+    if text.len().is_multiple_of(4) && !text.is_empty() {
         if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(text) {
             if bytes.len() == 8 || bytes.len() == 16 {
                 return bytes.iter().map(|b| format!("{b:02x}")).collect();

@@ -312,7 +312,7 @@ fn Diffs(runs: Memo<Vec<Run>>, kind: DiffKind) -> impl IntoView {
             } else {
                 view! {
                     <div class="compare-scroll">
-                        <table class="compare-table diff" id=format!("compare-{id}-table")>
+                        <table class="compare-table kv-diff" id=format!("compare-{id}-table")>
                             <thead><tr><th>"Key"</th>{move || runs.with(|r| run_headers(r))}</tr></thead>
                             <tbody>{move || rows.get().into_iter().map(row_view).collect_view()}</tbody>
                         </table>

@@ -346,13 +346,21 @@ fn Comparison(run_ids: Vec<String>, path: String, key: Option<String>, on_key: C
                     </tr></thead>
                     <tbody>
                         <tr class="spacer-row" aria-hidden="true" style:height=move || format!("{}px", range.get().0 as f64 * ROW_HEIGHT)></tr>
+                        // Keyed rows: scrolling adds the rows that come into view and keeps the others.
                         {move || {
-                            let (start, end, _) = range.get();
                             let score_names = plan().map(|p| p.score_columns).unwrap_or_default();
-                            blocks.with(|b| (start..end).map(|pos| {
-                                let row = b.get(&(pos / BLOCK)).and_then(|r| r.get(pos % BLOCK)).cloned();
-                                compare_row_view(pos, row, run_count, &score_names, opened)
-                            }).collect_view())
+                            let in_view = move || {
+                                let (start, end, _) = range.get();
+                                blocks.with(|b| {
+                                    (start..end)
+                                        .map(|pos| (pos, b.get(&(pos / BLOCK)).and_then(|r| r.get(pos % BLOCK)).cloned()))
+                                        .collect::<Vec<_>>()
+                                })
+                            };
+                            view! {
+                                <For each=in_view key=|(pos, row)| (*pos, row.as_ref().map(|r| r.index))
+                                    children=move |(pos, row)| compare_row_view(pos, row, run_count, &score_names, opened) />
+                            }
                         }}
                         <tr class="spacer-row" aria-hidden="true" style:height=move || {
                             let (_, end, total) = range.get();
@@ -575,7 +583,12 @@ fn RowPane(
 #[component]
 fn Diff(old: String, new: String) -> impl IntoView {
     let pieces = word_diff(&old, &new);
-    let changed = pieces.iter().filter(|p| p.change != Change::Same).count();
+    // Places that changed: a removal and the addition beside it are one change.
+    let changed = pieces
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| p.change != Change::Same && (*i == 0 || pieces[i - 1].change == Change::Same))
+        .count();
     view! {
         <p class="hint" id="diff-summary">
             {if changed == 0 { "The two outputs are the same.".to_string() } else { format!("{changed} change{}", if changed == 1 { "" } else { "s" }) }}

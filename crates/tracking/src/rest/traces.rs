@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::traces::{iso_ms, span_status, summary, SummaryParts, DEFAULT_PAGE, MAX_PAGE};
 use reqwest::Method;
 use runlens_core::traces::{place_spans, RawSpan, SearchTracesRequest, TraceDetail, TraceStatus, TraceSummary};
-use runlens_core::{ApiError, Page};
+use runlens_core::Page;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -221,7 +221,7 @@ impl RestStore {
         let trace = resp.trace.ok_or_else(|| self.missing("a trace", "traces/get"))?;
         let info = trace
             .trace_info
-            .ok_or_else(|| ApiError::from(self.missing("the trace's info", "traces/get")))?;
+            .ok_or_else(|| self.missing("the trace's info", "traces/get"))?;
         let (summary, metadata, tags) = to_summary(info);
         let raw: Vec<RawSpan> = trace.spans.iter().filter_map(otlp_span).collect();
         let mut notes = Vec::new();
