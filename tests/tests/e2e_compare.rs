@@ -337,6 +337,16 @@ async fn compare_selected_runs_charts_tables_plots_and_exports() {
     wait_drawn(&app, "#run-metrics .chart-card[data-key='accuracy'] canvas").await;
     app.screenshot("run-metrics-grid").await;
 
+    // From the tree: a parent's children compared in one click.
+    open_experiment(&app, sweep).await;
+    app.click(&format!("tr.run-row[data-run-id='{}'] a.run-name", store.run("parent")))
+        .await;
+    app.click("#compare-children").await;
+    app.wait_for("#compare-runs .run-chip").await;
+    let chips = app.count("#compare-runs .run-chip").await;
+    assert_eq!(chips, 3, "the parent's three children");
+    wait_drawn(&app, loss).await;
+
     // Every run of the experiment, plotted.
     open_experiment(&app, sweep).await;
     app.click("#experiment-plots").await;
