@@ -49,6 +49,18 @@ pub const ALL: &[&str] = &[
     "compare_tables",
     "search_traces",
     "get_trace",
+    // Reviews and their reports (#10)
+    "list_reviews",
+    "get_review",
+    "create_review",
+    "add_to_review",
+    "edit_review",
+    "delete_review",
+    "record_decision",
+    "review_report_html",
+    "save_review_report_as",
+    "save_review_charts_as",
+    "set_fullscreen",
 ];
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod compare;
 pub mod connections;
 pub mod llm;
 pub mod registry;
+pub mod review;
 
 use crate::state::AppState;
 use crate::{settings, startup};

@@ -8,6 +8,7 @@ mod command_names;
 mod commands;
 mod connections;
 mod live;
+mod reviews;
 mod secrets;
 mod settings;
 mod startup;
@@ -32,6 +33,8 @@ pub fn run() {
             let data_dir = app.path().app_data_dir()?;
             let config_dir = app.path().app_config_dir()?;
             let secrets = secrets::Secrets::new(Box::new(secrets::OsKeyring));
+            let reviews = reviews::Reviews::new(data_dir.join(reviews::FILE_NAME));
+            app.manage(std::sync::Arc::new(reviews));
             app.manage(AppState::new(requested.clone(), data_dir, config_dir, secrets));
             Ok(())
         })
@@ -81,6 +84,17 @@ pub fn run() {
             commands::llm::compare_tables,
             commands::llm::search_traces,
             commands::llm::get_trace,
+            commands::review::list_reviews,
+            commands::review::get_review,
+            commands::review::create_review,
+            commands::review::add_to_review,
+            commands::review::edit_review,
+            commands::review::delete_review,
+            commands::review::record_decision,
+            commands::review::review_report_html,
+            commands::review::save_review_report_as,
+            commands::review::save_review_charts_as,
+            commands::review::set_fullscreen,
         ])
         .run(tauri::generate_context!())
         .expect("Runlens could not start its window");

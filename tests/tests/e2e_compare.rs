@@ -157,6 +157,20 @@ async fn compare_selected_runs_charts_tables_plots_and_exports() {
     assert_eq!(app.count(".chart-group").await, 2, "no prefix and val/");
     app.screenshot("compare-charts").await;
 
+    // NaN, +inf and -inf of one run are drawn as markers: counted, never dropped.
+    let grad_norm = ".chart-card[data-key='grad_norm'] canvas";
+    wait_drawn(&app, grad_norm).await;
+    assert_eq!(
+        data_number(&app, grad_norm, "points").await,
+        3 * store.sweep_steps,
+        "the three non-finite values are drawn too"
+    );
+    app.eval(&format!(
+        "document.querySelector(\"{grad_norm}\").scrollIntoView({{ block: 'center' }});"
+    ))
+    .await;
+    app.screenshot("compare-non-finite-markers").await;
+
     // Relative time, log scale and smoothing: the charts are drawn again.
     set_value(&app, "#x-axis", "relative").await;
     set_value(&app, "#smoothing", "0.8").await;
@@ -333,7 +347,7 @@ async fn compare_selected_runs_charts_tables_plots_and_exports() {
     app.click("#all-metrics-charts").await;
     app.wait_for("#run-metrics .chart-card").await;
     let cards = app.count("#run-metrics .chart-card").await;
-    assert_eq!(cards, 4, "loss, accuracy, val/loss, lr");
+    assert_eq!(cards, 5, "loss, accuracy, val/loss, lr, grad_norm");
     wait_drawn(&app, "#run-metrics .chart-card[data-key='accuracy'] canvas").await;
     app.screenshot("run-metrics-grid").await;
 

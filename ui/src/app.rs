@@ -121,8 +121,11 @@ fn Workspace(store: StoreSummary) -> impl IntoView {
     crate::connections::live::provide();
     let connections = crate::connections::use_connections();
     let back = move |_| connections.show_list();
+    // Presenting a review hides the top bar, the sidebar and the status bar.
+    let location = use_location();
+    let presenting = move || location.pathname.with(|p| crate::review::is_presentation(p));
     view! {
-        <div class="workspace">
+        <div class="workspace" class:presenting=presenting>
             <header class="topbar">
                 <span class="brand">"Runlens"</span>
                 <span class="store-name" title=store.uri.clone()>{store.display_name.clone()}</span>
@@ -149,6 +152,9 @@ fn Workspace(store: StoreSummary) -> impl IntoView {
                     <Route path=path!("/models/:name/versions/:version") view=crate::registry::VersionPage />
                     <Route path=path!("/prompts") view=crate::registry::PromptsPage />
                     <Route path=path!("/prompts/:name") view=crate::registry::PromptPage />
+                    <Route path=path!("/reviews") view=crate::review::ReviewsPage />
+                    <Route path=path!("/reviews/:review_id") view=crate::review::ReviewPage />
+                    <Route path=path!("/reviews/:review_id/present") view=crate::review::PresentPage />
                 </Routes>
             </main>
             <StatusBar store />

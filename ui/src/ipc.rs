@@ -324,3 +324,96 @@ pub async fn live_status(
 ) -> Result<runlens_core::connection::LiveStatus, ApiError> {
     call("live_status", Some(&request)).await
 }
+
+// Reviews (issue #10): kept by the shell in the app's data directory, never in the store.
+
+pub async fn list_reviews() -> Result<Vec<runlens_core::review::ReviewSummary>, ApiError> {
+    call("list_reviews", NO_REQUEST).await
+}
+
+pub async fn get_review(review_id: String) -> Result<runlens_core::review::Review, ApiError> {
+    call("get_review", Some(&runlens_core::review::ReviewRequest { review_id })).await
+}
+
+/// A new review on the open store, with its first items.
+pub async fn create_review(
+    name: String,
+    items: Vec<runlens_core::review::ReviewItem>,
+) -> Result<runlens_core::review::Review, ApiError> {
+    call(
+        "create_review",
+        Some(&runlens_core::review::CreateReviewRequest { name, items }),
+    )
+    .await
+}
+
+/// Adds an item at the end (an equal item already there is not added twice).
+pub async fn add_to_review(
+    review_id: String,
+    item: runlens_core::review::ReviewItem,
+) -> Result<runlens_core::review::Review, ApiError> {
+    call(
+        "add_to_review",
+        Some(&runlens_core::review::AddToReviewRequest { review_id, item }),
+    )
+    .await
+}
+
+pub async fn edit_review(
+    review_id: String,
+    edit: runlens_core::review::ReviewEdit,
+) -> Result<runlens_core::review::Review, ApiError> {
+    call(
+        "edit_review",
+        Some(&runlens_core::review::EditReviewRequest { review_id, edit }),
+    )
+    .await
+}
+
+pub async fn delete_review(review_id: String) -> Result<(), ApiError> {
+    call(
+        "delete_review",
+        Some(&runlens_core::review::ReviewRequest { review_id }),
+    )
+    .await
+}
+
+/// Adds a registry change made while presenting to the review's decisions.
+pub async fn record_decision(
+    review_id: String,
+    model: String,
+    change: runlens_core::review::DecisionChange,
+) -> Result<runlens_core::review::Review, ApiError> {
+    call(
+        "record_decision",
+        Some(&runlens_core::review::RecordDecisionRequest {
+            review_id,
+            model,
+            change,
+        }),
+    )
+    .await
+}
+
+/// Asks where to save the HTML report and writes it there; `None` when the user cancels.
+pub async fn save_review_report_as(review_id: String) -> Result<Option<String>, ApiError> {
+    call(
+        "save_review_report_as",
+        Some(&runlens_core::review::ReviewRequest { review_id }),
+    )
+    .await
+}
+
+/// Asks for a folder and writes one PNG per chart of the review there; `None` when the user cancels.
+pub async fn save_review_charts_as(review_id: String) -> Result<Option<String>, ApiError> {
+    call(
+        "save_review_charts_as",
+        Some(&runlens_core::review::ReviewRequest { review_id }),
+    )
+    .await
+}
+
+/// Presentation mode: the window full screen (or back).
+pub async fn set_fullscreen(on: bool) -> Result<(), ApiError> {
+    call("set_fullscreen", Some(&runlens_core::review::FullscreenRequest { on })).await
+}

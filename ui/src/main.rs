@@ -14,6 +14,7 @@ mod ipc;
 mod keyboard;
 mod markdown;
 mod registry;
+mod review;
 mod routes;
 mod run_detail;
 mod runs;

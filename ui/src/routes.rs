@@ -11,6 +11,8 @@
 //! - `/experiments/:experiment_id/runs/:run_id/metrics` every metric of that run as charts
 //! - `/experiments/:experiment_id/plots` the experiment's runs as parallel coordinates and scatter
 //! - `/compare?runs=<id>,<id>...&tab=<charts|table|plots>` runs side by side
+//! - `/reviews` the saved reviews, `/reviews/:review_id` one review,
+//!   `/reviews/:review_id/present?slide=<n>` presenting it (slides count from 1)
 
 fn encode(part: &str) -> String {
     String::from(js_sys::encode_uri_component(part))
@@ -83,6 +85,19 @@ pub fn compare_path(run_ids: &[String], tab: Option<&str>) -> String {
         Some(tab) => format!("/compare?runs={}&tab={}", ids.join(","), encode(tab)),
         None => format!("/compare?runs={}", ids.join(",")),
     }
+}
+
+pub fn reviews_path() -> String {
+    "/reviews".into()
+}
+
+pub fn review_path(review_id: &str) -> String {
+    format!("/reviews/{}", encode(review_id))
+}
+
+/// Presenting a review, at slide `slide` (from 1).
+pub fn present_path(review_id: &str, slide: usize) -> String {
+    format!("{}/present?slide={slide}", review_path(review_id))
 }
 
 /// The run ids of a compare view's query string, in order, each once.
@@ -182,9 +197,17 @@ pub fn remember_runs_path(experiment_id: &str, path: String) {
 }
 
 /// The place one level up from `path`: a chart or a run's charts → its run → its experiment's
-/// runs (as last shown); an experiment's plots → its runs.
+/// runs (as last shown); an experiment's plots → its runs; a presentation → its review → the
+/// reviews.
 /// `None` at an experiment or the overview.
 pub fn up_from(path: &str) -> Option<String> {
+    // Reviews (#10): presenting → the review → the reviews.
+    if let Some(rest) = path.strip_prefix("/reviews/") {
+        return Some(match rest.strip_suffix("/present") {
+            Some(review) => format!("/reviews/{review}"),
+            None => reviews_path(),
+        });
+    }
     // LLM places (#8): a run's tables → the run; a trace → the traces; the traces or a table
     // across runs → the experiment's runs.
     if let Some(run) = path.strip_suffix("/tables").filter(|p| p.contains("/runs/")) {

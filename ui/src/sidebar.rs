@@ -44,6 +44,8 @@ pub fn Sidebar() -> impl IntoView {
                     class:selected=move || location.pathname.with(|p| p.starts_with("/models"))>"Models"</a>
                 <a href="/prompts" id="nav-prompts" class="registry-link"
                     class:selected=move || location.pathname.with(|p| p.starts_with("/prompts"))>"Prompts"</a>
+                <a href="/reviews" id="nav-reviews" class="registry-link"
+                    class:selected=move || location.pathname.with(|p| p.starts_with("/reviews"))>"Reviews"</a>
             </nav>
             <h2>"Projects"</h2>
             {move || match projects.get() {

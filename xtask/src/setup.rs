@@ -27,6 +27,8 @@ const APT_TEST: &[&str] = &[
     "openssl",
     // Screenshots of unicode names need a CJK font under Xvfb.
     "fonts-wqy-microhei",
+    // The review report test renders the report's HTML headless for a screenshot.
+    "chromium",
 ];
 
 const TRUNK_VERSION: &str = "0.21.14";

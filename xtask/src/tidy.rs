@@ -15,6 +15,7 @@ pub fn check(root: &Path) -> Result<()> {
         "crates/tracking",
         "crates/cli",
         "crates/charts",
+        "crates/report",
         "src-tauri",
         "ui",
         "xtask",

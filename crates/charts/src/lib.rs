@@ -34,4 +34,6 @@ pub use draw::{draw_chart, ChartError, DrawStats};
 pub use export::{export, figure_png, figure_svg, render_png, render_png_with, render_svg, render_svg_with};
 pub use figure::{draw_figure, ExportFormat, ExportRequest, Figure};
 pub use scale::Marker;
-pub use spec::{gradient, run_color, ChartSeries, ChartSpec, ChartStyle, Rgb, Theme, XAxis, YScale, PALETTE};
+pub use spec::{
+    gradient, run_color, run_colors, ChartSeries, ChartSpec, ChartStyle, Rgb, RunPalette, Theme, XAxis, YScale, PALETTE,
+};

@@ -41,6 +41,49 @@ pub fn run_color(run_id: &str) -> Rgb {
     PALETTE[(hash % PALETTE.len() as u64) as usize]
 }
 
+/// The colours of runs shown together: each run keeps its own [`run_color`] unless a run before
+/// it (in id order) already took that colour; then it takes the next free one of the palette.
+/// The answer depends only on the set of ids — every view of the same runs agrees — and runs
+/// shown alone, or without a clash, keep their colour everywhere. With more runs than colours,
+/// every run keeps its own colour (repeats cannot be avoided then). Colours come back in the
+/// order of `run_ids`.
+pub fn run_colors(run_ids: &[&str]) -> Vec<Rgb> {
+    let mut distinct: Vec<&str> = run_ids.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() > PALETTE.len() {
+        return run_ids.iter().map(|id| run_color(id)).collect();
+    }
+    let mut taken = [false; PALETTE.len()];
+    let mut chosen: std::collections::HashMap<&str, Rgb> = std::collections::HashMap::new();
+    for id in distinct {
+        let own = PALETTE.iter().position(|c| *c == run_color(id)).unwrap_or(0);
+        let slot = (0..PALETTE.len())
+            .map(|k| (own + k) % PALETTE.len())
+            .find(|&i| !taken[i])
+            .unwrap_or(own);
+        taken[slot] = true;
+        chosen.insert(id, PALETTE[slot]);
+    }
+    run_ids.iter().map(|id| chosen[id]).collect()
+}
+
+/// The colours of the runs one view shows together ([`run_colors`]); a run it was not made for
+/// gets its own [`run_color`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunPalette(std::collections::HashMap<String, Rgb>);
+
+impl RunPalette {
+    pub fn of<'a>(run_ids: impl IntoIterator<Item = &'a str>) -> RunPalette {
+        let ids: Vec<&str> = run_ids.into_iter().collect();
+        RunPalette(ids.iter().map(|id| id.to_string()).zip(run_colors(&ids)).collect())
+    }
+
+    pub fn color(&self, run_id: &str) -> Rgb {
+        self.0.get(run_id).copied().unwrap_or_else(|| run_color(run_id))
+    }
+}
+
 /// What the x axis measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -112,9 +155,14 @@ impl ChartSeries {
         }
     }
 
-    /// A sampled series in its run's colour.
+    /// A sampled series in its run's own colour.
     pub fn from_sampled(series: &SampledSeries, label: impl Into<String>) -> Self {
         ChartSeries::new(label, run_color(&series.run_id), series.points.clone())
+    }
+
+    /// A sampled series in its run's colour among the runs shown with it.
+    pub fn from_sampled_in(series: &SampledSeries, label: impl Into<String>, palette: &RunPalette) -> Self {
+        ChartSeries::new(label, palette.color(&series.run_id), series.points.clone())
     }
 }
 
@@ -254,6 +302,42 @@ mod tests {
         let ids: Vec<String> = (0..200).map(|i| format!("{i:032x}")).collect();
         let used: std::collections::HashSet<Rgb> = ids.iter().map(|id| run_color(id)).collect();
         assert_eq!(used.len(), PALETTE.len());
+    }
+
+    #[test]
+    fn runs_shown_together_never_share_a_colour() {
+        let ids: Vec<String> = (0..200).map(|i| format!("{i:032x}")).collect();
+        for group in ids.chunks(7) {
+            let refs: Vec<&str> = group.iter().map(String::as_str).collect();
+            let colours = run_colors(&refs);
+            let distinct: std::collections::HashSet<Rgb> = colours.iter().copied().collect();
+            assert_eq!(distinct.len(), refs.len(), "{refs:?}");
+            // The set decides, not the order.
+            let mut reversed = refs.clone();
+            reversed.reverse();
+            let mut again = run_colors(&reversed);
+            again.reverse();
+            assert_eq!(again, colours);
+        }
+        // Alone or without a clash, a run keeps its own colour.
+        assert_eq!(run_colors(&["a1b2c3"]), vec![run_color("a1b2c3")]);
+        // The run first in id order keeps its colour in a clash.
+        let clash = ids
+            .iter()
+            .skip(1)
+            .find(|id| run_color(id) == run_color(&ids[0]))
+            .unwrap();
+        let colours = run_colors(&[clash.as_str(), ids[0].as_str(), ids[0].as_str()]);
+        assert_eq!(colours[1], run_color(&ids[0]));
+        assert_eq!(colours[1], colours[2], "the same run twice, the same colour");
+        assert_ne!(colours[0], colours[1]);
+        let palette = RunPalette::of([clash.as_str(), ids[0].as_str()]);
+        assert_eq!(palette.color(clash), colours[0]);
+        assert_eq!(palette.color("elsewhere"), run_color("elsewhere"));
+        // More runs than colours: each keeps its own.
+        let many: Vec<&str> = ids.iter().take(30).map(String::as_str).collect();
+        let own: Vec<Rgb> = many.iter().map(|id| run_color(id)).collect();
+        assert_eq!(run_colors(&many), own);
     }
 
     #[test]

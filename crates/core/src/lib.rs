@@ -19,6 +19,7 @@ pub mod preview;
 pub mod project;
 pub mod registry;
 pub mod request;
+pub mod review;
 pub mod sampling;
 pub mod tables;
 pub mod textdiff;

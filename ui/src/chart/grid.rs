@@ -26,12 +26,30 @@ pub fn ChartGrid(
     /// Whether each chart names its runs (the compare view names them once, above the grid).
     #[prop(default = false)]
     legend: bool,
+    /// The x axis, scale and smoothing to start from (a review's chart slide); fresh ones if none.
+    #[prop(optional)]
+    controls: Option<ChartControls>,
+    /// Offers "Add to review" for the charts shown (after the search) as they are drawn.
+    #[prop(default = false)]
+    add_to_review: bool,
 ) -> impl IntoView {
-    let controls = ChartControls::new();
+    let controls = controls.unwrap_or_else(ChartControls::new);
     let search = RwSignal::new(String::new());
     let groups = Memo::new(move |_| {
         let needle = search.get();
         keys.with(|keys| group_by_prefix(keys.iter().map(String::as_str).filter(|k| key_matches(k, &needle))))
+    });
+    let review_item = add_to_review.then(|| {
+        let item = Signal::derive(move || {
+            let run_ids: Vec<String> = runs.with(|r| r.iter().map(|r| r.run_id.clone()).collect());
+            let metrics: Vec<String> = groups.with(|g| g.iter().flat_map(|g| g.keys.iter().cloned()).collect());
+            (!run_ids.is_empty() && !metrics.is_empty()).then(|| runlens_core::review::ReviewItem::Charts {
+                run_ids,
+                metrics,
+                view: crate::review::chart_view(controls),
+            })
+        });
+        view! { <crate::review::AddToReview item id="add-charts-to-review" label="Add charts to review" /> }
     });
     let total = move || keys.with(Vec::len);
     let shown = move || groups.with(|g| g.iter().map(|g| g.keys.len()).sum::<usize>());
@@ -49,6 +67,7 @@ pub fn ChartGrid(
                         format!("{} of {} charts", format::count(shown), format::count(total))
                     }
                 }}</span>
+                {review_item}
             </ChartControlsBar>
             <Show when=move || shown() == 0>
                 <p class="muted chart-message" id="no-charts">{move || if total() == 0 {
@@ -202,7 +221,7 @@ pub fn RunMetricsPage(
             {move || match detail.get() {
                 None => view! { <p class="muted">"Loading the run…"</p> }.into_any(),
                 Some(Err(error)) => view! { <ErrorBanner error /> }.into_any(),
-                Some(Ok(_)) => view! { <ChartGrid runs keys=keys /> }.into_any(),
+                Some(Ok(_)) => view! { <ChartGrid runs keys=keys add_to_review=true /> }.into_any(),
             }}
         </div>
     }

@@ -11,6 +11,7 @@ mod plots;
 mod table;
 
 pub use plots::ExperimentPlotsPage;
+pub use table::CompareTables;
 
 use crate::app::ErrorBanner;
 use crate::chart::grid::ChartGrid;
@@ -137,7 +138,7 @@ pub fn ComparePage() -> impl IntoView {
                 <Header data go tab />
                 <div class="compare-body">
                     {move || match tab.get() {
-                        Tab::Charts => view! { <ChartGrid runs=labels keys=keys /> }.into_any(),
+                        Tab::Charts => view! { <ChartGrid runs=labels keys=keys add_to_review=true /> }.into_any(),
                         Tab::Table => match detailed.get() {
                             Some(Some(Ok(full))) => {
                                 let data = Memo::new(move |_| Some(full.clone()));
@@ -213,9 +214,16 @@ fn Header(data: Memo<Option<Comparison>>, go: Callback<(Vec<String>, Tab)>, tab:
     // Many runs: two rows of chips until asked for all, so the charts stay in view.
     let all_chips = RwSignal::new(false);
     let many = move || count() > CHIPS_FOLDED;
+    let review_item = Signal::derive(move || {
+        let run_ids = ids();
+        (!run_ids.is_empty()).then_some(runlens_core::review::ReviewItem::Comparison { run_ids })
+    });
     view! {
         <header class="compare-head">
-            <h1>{move || format!("Comparing {} run{}", count(), if count() == 1 { "" } else { "s" })}</h1>
+            <div class="compare-title-row">
+                <h1>{move || format!("Comparing {} run{}", count(), if count() == 1 { "" } else { "s" })}</h1>
+                <crate::review::AddToReview item=review_item id="add-comparison-to-review" />
+            </div>
             <div class="chips-row">
                 <ul class="run-chips" id="compare-runs" class:folded=move || many() && !all_chips.get()>{chips}</ul>
                 <Show when=many>

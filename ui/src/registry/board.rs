@@ -24,9 +24,11 @@ struct Pending {
     archive: bool,
 }
 
+/// `highlight`: versions under discussion (a review's slide), marked on their cards.
 #[component]
-pub fn StageBoard() -> impl IntoView {
+pub fn StageBoard(#[prop(optional)] highlight: Vec<i64>) -> impl IntoView {
     let state = use_model();
+    let highlight = StoredValue::new(highlight);
     // The version being dragged, the column under it, the card whose menu is open.
     let dragging = RwSignal::new(None::<i64>);
     let over = RwSignal::new(None::<Stage>);
@@ -106,8 +108,9 @@ pub fn StageBoard() -> impl IntoView {
                             if list.is_empty() {
                                 view! { <p class="stage-empty muted">"No version"</p> }.into_any()
                             } else {
-                                list.into_iter().map(|card| view! {
-                                    <Card card dragging menu on_move=Rc::new(ask) />
+                                list.into_iter().map(|card| {
+                                    let highlighted = highlight.with_value(|h| h.contains(&card.version.version));
+                                    view! { <Card card dragging menu on_move=Rc::new(ask) highlighted /> }
                                 }).collect_view().into_any()
                             }
                         }}
@@ -132,6 +135,7 @@ fn Card(
     dragging: RwSignal<Option<i64>>,
     menu: RwSignal<Option<i64>>,
     on_move: Rc<dyn Fn(i64, Stage)>,
+    #[prop(default = false)] highlighted: bool,
 ) -> impl IntoView {
     let state = use_model();
     let v = card.version.clone();
@@ -174,7 +178,8 @@ fn Card(
     let user = v.user_id.clone().filter(|u| !u.is_empty());
     view! {
         <article class="version-card" data-version=number.to_string() draggable="true"
-            class:dragging=move || dragging.get() == Some(number)
+            class:dragging=move || dragging.get() == Some(number) class:highlighted=highlighted
+            title=highlighted.then_some("Under discussion in this review")
             on:dragstart=move |ev: DragEvent| {
                 if let Some(dt) = ev.data_transfer() {
                     let _ = dt.set_data("text/plain", &number.to_string());
@@ -213,6 +218,8 @@ fn TransitionDialog(
     on_change: impl Fn(Pending) + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
     let state = use_model();
+    // While a review is presented, a confirmed move is one of its decisions.
+    let decisions = crate::review::DecisionLog::current();
     let confirm_button = NodeRef::<html::Button>::new();
     Effect::new(move |_| {
         if let Some(b) = confirm_button.get() {
@@ -308,6 +315,17 @@ fn TransitionDialog(
                         .collect();
                     if !archived.is_empty() {
                         text.push_str(&format!(" {} moved to Archived.", capital(&versions_text(&archived))));
+                    }
+                    if let (Some(log), Some(to)) = (decisions, stage_of(asked.version).filter(|s| *s != asked.from)) {
+                        log.record(
+                            asked.name.clone(),
+                            runlens_core::review::DecisionChange::StageMove {
+                                version: asked.version,
+                                from: asked.from,
+                                to,
+                                archived,
+                            },
+                        );
                     }
                     Some(text)
                 },

@@ -18,7 +18,7 @@ mod register;
 mod version;
 
 pub use list::{ModelsPage, PromptsPage};
-pub use model::ModelPage;
+pub use model::{ModelBoard, ModelPage};
 pub use prompts::PromptPage;
 pub use register::RunModelsCard;
 pub use version::VersionPage;

@@ -170,6 +170,39 @@ pub fn ModelPage(board: bool) -> impl IntoView {
     }
 }
 
+/// A model's stage board and aliases on their own, with the same state the model page provides
+/// (a review's stage-board slide); `highlight`: the versions under discussion.
+#[component]
+pub fn ModelBoard(#[prop(into)] name: Signal<String>, #[prop(optional)] highlight: Vec<i64>) -> impl IntoView {
+    let state = ModelState::new(name);
+    provide_context(state);
+    Effect::new(move |_| {
+        name.track();
+        state.detail.set(None);
+        state.load_error.set(None);
+        state.reload();
+    });
+    let loaded = Memo::new(move |_| state.detail.with(Option::is_some));
+    view! {
+        <div class="model-board" id="model-board" aria-busy=move || (!loaded.get()).to_string()>
+            <WriteError error=state.error />
+            <Notice notice=state.notice />
+            {move || {
+                if loaded.get() {
+                    view! {
+                        <super::board::StageBoard highlight=highlight.clone() />
+                        <AliasesCard />
+                    }.into_any()
+                } else if let Some(error) = state.load_error.get() {
+                    view! { <RegistryError error /> }.into_any()
+                } else {
+                    view! { <p class="muted">"Loading model…"</p> }.into_any()
+                }
+            }}
+        </div>
+    }
+}
+
 #[component]
 fn Loaded(board: bool) -> impl IntoView {
     let state = use_model();
@@ -211,6 +244,8 @@ fn Loaded(board: bool) -> impl IntoView {
                 <a id="tab-versions" href=move || model_path(&name.get()) class:active=!board>"Versions"</a>
                 <a id="tab-board" href=move || board_path(&name.get()) class:active=board>"Stage board"</a>
             </nav>
+            <crate::review::AddToReview id="add-model-to-review"
+                item=Signal::derive(move || Some(runlens_core::review::ReviewItem::StageBoard { model: name.get(), versions: Vec::new() })) />
         </header>
         {move || has_experiments().then(|| view! {
             <p class="model-experiments" id="model-experiments">"Registered from " {experiments}</p>
@@ -322,6 +357,8 @@ fn version_row(name: &str, card: VersionCard) -> impl IntoView {
 fn AliasesCard() -> impl IntoView {
     let state = use_model();
     let confirm = use_confirm();
+    // While a review is presented, a confirmed change is one of its decisions.
+    let decisions = crate::review::DecisionLog::current();
     let alias = RwSignal::new(String::new());
     let target = RwSignal::new(String::new());
     let aliases = move || {
@@ -378,6 +415,7 @@ fn AliasesCard() -> impl IntoView {
             move || {
                 let plan = plan.clone();
                 let summary = plan.summary();
+                let decision = runlens_core::review::DecisionChange::of_alias(&plan).map(|c| (plan.name.clone(), c));
                 state.write(
                     move || ipc::change_alias(plan),
                     move |_| Some(format!("Done: {summary}")),
@@ -385,6 +423,9 @@ fn AliasesCard() -> impl IntoView {
                         if clear {
                             alias.set(String::new());
                             target.set(String::new());
+                        }
+                        if let (Some(log), Some((model, change))) = (decisions, decision.clone()) {
+                            log.record(model, change);
                         }
                     }),
                 );

@@ -227,6 +227,8 @@ fn Loaded(
             <h1 id="version-title">{format!("{} · Version {}", v.name, v.version)}</h1>
             <StageBadge stage=v.current_stage />
             <span class="aliases">{aliases}</span>
+            <crate::review::AddToReview id="add-version-to-review"
+                item=Signal::stored(Some(runlens_core::review::ReviewItem::StageBoard { model: v.name.clone(), versions: vec![v.version] })) />
         </header>
         <dl class="version-facts" id="version-facts">
             <div><dt>"Status"</dt><dd>{v.status.clone()}</dd></div>

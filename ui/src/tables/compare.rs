@@ -84,6 +84,19 @@ pub fn CompareTablesPage() -> impl IntoView {
         );
     };
     let go_table = go.clone();
+    // The table as chosen (or the first one found), for "Add to review".
+    let review_item = Signal::derive(move || {
+        let runs = run_ids.get();
+        let chosen = table
+            .get()
+            .or_else(|| present.get().and_then(|(list, _)| list.first().map(|(p, _)| p.clone())))?;
+        (!runs.is_empty()).then(|| runlens_core::review::ReviewItem::Table {
+            experiment_id: experiment_id.get(),
+            run_ids: runs,
+            table: chosen,
+            key: key.get(),
+        })
+    });
     view! {
         <section class="compare-tables" id="compare-tables">
             <header class="page-head">
@@ -92,7 +105,10 @@ pub fn CompareTablesPage() -> impl IntoView {
                     <span>"›"</span>
                     <span>"Compare tables"</span>
                 </nav>
-                <h1>{move || format!("Compare a table across {} runs", run_ids.with(Vec::len))}</h1>
+                <div class="compare-title-row">
+                    <h1>{move || format!("Compare a table across {} runs", run_ids.with(Vec::len))}</h1>
+                    <crate::review::AddToReview item=review_item id="add-table-to-review" />
+                </div>
             </header>
             {move || {
                 if run_ids.with(Vec::is_empty) {
@@ -134,8 +150,9 @@ pub fn CompareTablesPage() -> impl IntoView {
     }
 }
 
+/// One table of these runs joined row by row (the page's body; a review's table slide too).
 #[component]
-fn Comparison(run_ids: Vec<String>, path: String, key: Option<String>, on_key: Callback<String>) -> impl IntoView {
+pub fn Comparison(run_ids: Vec<String>, path: String, key: Option<String>, on_key: Callback<String>) -> impl IntoView {
     let output = RwSignal::new(None::<String>);
     let only_differing = RwSignal::new(false);
     let search = RwSignal::new(String::new());
