@@ -23,7 +23,7 @@ use leptos::task::spawn_local;
 use runlens_charts::canvas::draw_on_canvas;
 use runlens_charts::hover::Frame;
 use runlens_charts::plot::step_range_for;
-use runlens_charts::{run_color, ChartSeries, ChartSpec, ChartStyle, Figure, Theme, XAxis, YScale};
+use runlens_charts::{ChartSeries, ChartSpec, ChartStyle, Figure, RunPalette, Theme, XAxis, YScale};
 use runlens_core::ipc::SampledHistoriesRequest;
 use runlens_core::sampling::{SampledSeries, StepRange};
 use std::collections::HashMap;
@@ -241,7 +241,8 @@ fn axis_name(axis: XAxis) -> &'static str {
     }
 }
 
-/// A run as a chart names it; its colour is `run_color(run_id)` everywhere.
+/// A run as a chart names it; its colour is its colour among the runs shown with it
+/// (`RunPalette`), the same in every view of those runs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunLabel {
     pub run_id: String,
@@ -353,6 +354,7 @@ pub fn MetricPanel(
         spec.smoothing = controls.smoothing.get();
         let names: HashMap<String, String> =
             runs.with(|r| r.iter().map(|r| (r.run_id.clone(), r.name.clone())).collect());
+        let palette = runs.with(|r| RunPalette::of(r.iter().map(|r| r.run_id.as_str())));
         zoom.with(|z| {
             spec.x_range = z.range;
             full.with(|full| {
@@ -367,7 +369,7 @@ pub fn MetricPanel(
                             .get(&series.run_id)
                             .cloned()
                             .unwrap_or_else(|| series.run_id.clone()),
-                        run_color(&series.run_id),
+                        palette.color(&series.run_id),
                         shown.points.clone(),
                     );
                     line.origin = series.points.iter().map(|p| p.timestamp).min();

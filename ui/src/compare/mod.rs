@@ -21,7 +21,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
 use plots::{RunPlots, Scope};
-use runlens_charts::run_color;
+use runlens_charts::RunPalette;
 use runlens_core::compare::Comparison;
 use std::collections::BTreeSet;
 
@@ -175,6 +175,7 @@ fn Header(data: Memo<Option<Comparison>>, go: Callback<(Vec<String>, Tab)>, tab:
     let chips = move || {
         let all = ids();
         let removable = all.len() > 2;
+        let palette = RunPalette::of(all.iter().map(String::as_str));
         data.get()
             .map(|c| c.runs)
             .unwrap_or_default()
@@ -187,7 +188,7 @@ fn Header(data: Memo<Option<Comparison>>, go: Callback<(Vec<String>, Tab)>, tab:
                 let name = RunLabel::new(&info.run_id, &info.run_name).name;
                 view! {
                     <li class="run-chip" data-run-id=info.run_id.clone() title=format!("{} · {}", r.experiment_name, info.run_id)>
-                        <span class="swatch" style:background-color=run_color(&info.run_id).hex()></span>
+                        <span class="swatch" style:background-color=palette.color(&info.run_id).hex()></span>
                         <a href=href>{name}</a>
                         <span class=format!("status status-{}", status.to_ascii_lowercase())>{status}</span>
                         {removable.then(|| view! {

@@ -14,7 +14,7 @@ use leptos_router::hooks::use_navigate;
 use runlens_charts::columns::Cell;
 use runlens_charts::parallel::{ColorScale, ParallelLine, ParallelSpec};
 use runlens_charts::scatter::{layout_scatter, nearest, ScatterPoint, ScatterSpec};
-use runlens_charts::{gradient, run_color, Figure, Rgb};
+use runlens_charts::{gradient, Figure, Rgb, RunPalette};
 use runlens_core::compare::{guess_direction, key_matches, Direction, RunValues, RunValuesRequest};
 use runlens_core::{ApiError, Experiment, MetricValue};
 
@@ -262,6 +262,7 @@ pub fn RunPlots(
             } else {
                 ColorBy::Run
             });
+            let palette = RunPalette::of(t.values.runs.iter().map(|r| r.run_id.as_str()));
             let lines = t
                 .values
                 .runs
@@ -270,7 +271,7 @@ pub fn RunPlots(
                 .map(|(i, run)| ParallelLine {
                     label: RunLabel::new(&run.run_id, &run.run_name).name,
                     color: match (by, values[i]) {
-                        (ColorBy::Run, _) => run_color(&run.run_id),
+                        (ColorBy::Run, _) => palette.color(&run.run_id),
                         (ColorBy::Metric, Some(v)) if hi > lo => gradient((v - lo) / (hi - lo)),
                         (ColorBy::Metric, Some(_)) => gradient(0.5),
                         (ColorBy::Metric, None) => NO_COLOUR,
@@ -306,6 +307,7 @@ pub fn RunPlots(
         data.with(|t| {
             let t = t.as_ref()?;
             let y_column = Column::Metric(y.clone());
+            let palette = RunPalette::of(t.values.runs.iter().map(|r| r.run_id.as_str()));
             Some(ScatterSpec {
                 title: format!("{y} against {}", x.key()),
                 x_label: x.key().to_string(),
@@ -317,7 +319,7 @@ pub fn RunPlots(
                     .enumerate()
                     .map(|(i, run)| ScatterPoint {
                         label: RunLabel::new(&run.run_id, &run.run_name).name,
-                        color: run_color(&run.run_id),
+                        color: palette.color(&run.run_id),
                         x: t.cell(i, &x),
                         y: t.cell(i, &y_column),
                     })

@@ -6,7 +6,7 @@
 use crate::chart::RunLabel;
 use crate::{format, routes};
 use leptos::prelude::*;
-use runlens_charts::run_color;
+use runlens_charts::RunPalette;
 use runlens_core::compare::{diff_rows, duration_ms, guess_direction, metric_rows, Comparison, DiffRow, Direction};
 use runlens_core::display::{is_system_tag, ParamValue};
 use runlens_core::{tag, Run};
@@ -14,13 +14,14 @@ use std::collections::HashMap;
 
 /// Column headers: each run's colour and name, linked to the run.
 fn run_headers(runs: &[Run]) -> impl IntoView {
+    let palette = RunPalette::of(runs.iter().map(|r| r.info.run_id.as_str()));
     runs.iter()
         .map(|run| {
             let info = &run.info;
             let name = RunLabel::new(&info.run_id, &info.run_name).name;
             view! {
                 <th class="run-col" title=info.run_id.clone()>
-                    <span class="swatch" style:background-color=run_color(&info.run_id).hex()></span>
+                    <span class="swatch" style:background-color=palette.color(&info.run_id).hex()></span>
                     <a href=routes::run_path(&info.experiment_id, &info.run_id)>{name}</a>
                 </th>
             }

@@ -6,13 +6,14 @@ use crate::chart::grid::ChartGrid;
 use crate::chart::RunLabel;
 use crate::ipc;
 use leptos::prelude::*;
-use runlens_charts::run_color;
+use runlens_charts::RunPalette;
 use runlens_core::compare::Comparison;
 use runlens_core::review::ChartView;
 
 /// The compared runs in their chart colours (no links: the presentation stays put), and those
 /// the store no longer has.
 fn run_chips(comparison: &Comparison) -> impl IntoView {
+    let palette = RunPalette::of(comparison.runs.iter().map(|r| r.run.info.run_id.as_str()));
     let chips = comparison
         .runs
         .iter()
@@ -22,7 +23,7 @@ fn run_chips(comparison: &Comparison) -> impl IntoView {
             let status = info.status.as_str();
             view! {
                 <li class="run-chip" data-run-id=info.run_id.clone() title=format!("{} · {}", r.experiment_name, info.run_id)>
-                    <span class="swatch" style:background-color=run_color(&info.run_id).hex()></span>
+                    <span class="swatch" style:background-color=palette.color(&info.run_id).hex()></span>
                     <span class="run-chip-name">{label.name}</span>
                     <span class=format!("status status-{}", status.to_ascii_lowercase())>{status}</span>
                 </li>
