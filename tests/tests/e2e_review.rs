@@ -488,8 +488,26 @@ async fn build_present_decide_and_export_a_review() {
             == json!(true),
         "an empty review has nothing to present"
     );
-    app.click("#back-to-reviews").await;
+    // A run's page adds that run to a review as well.
+    let scratch_id = app
+        .eval("return decodeURIComponent(location.pathname.split('/').pop())")
+        .await
+        .as_str()
+        .expect("the review's id in the address")
+        .to_string();
+    app.click(&format!(
+        "#sidebar .experiment[data-experiment-id='{}']",
+        store.experiment("churn")
+    ))
+    .await;
+    app.click(&format!("tr.run-row[data-run-id='{}'] a.run-name", runs[0]))
+        .await;
+    app.wait_for("#run-name").await;
+    add_to_review(&app, "#add-run-to-review", Some(&scratch_id)).await;
+    app.click("#nav-reviews").await;
     wait_count(&app, "#reviews-table tr.review-row", 2).await;
+    let scratch_row = app.text(&format!("tr.review-row[data-review-id='{scratch_id}']")).await;
+    assert!(scratch_row.contains("Scratch review"), "{scratch_row}");
     let scratch = "#reviews-table tr.review-row:not([data-review-id='".to_string() + &review_id + "'])";
     app.click(&format!("{scratch} .rename-review")).await;
     app.wait_for(&format!("{scratch} .rename-input")).await;

@@ -178,8 +178,13 @@ fn Actions() -> impl IntoView {
         );
     };
     let stuck = move || matches!(status(), RunStatus::Running | RunStatus::Scheduled);
+    let review_item = Signal::derive(move || {
+        page.with(|d| d.run.info.run_id.clone())
+            .map(|id| runlens_core::review::ReviewItem::Comparison { run_ids: vec![id] })
+    });
     view! {
         <div class="run-actions">
+            <crate::review::AddToReview item=review_item id="add-run-to-review" />
             {move || stuck().then(|| view! {
                 <button id="mark-failed" disabled=move || page.busy.get()
                     title="End this run now as FAILED" on:click=move |_| end_stuck(RunStatus::Failed)>
