@@ -176,6 +176,9 @@ pub struct App {
 }
 
 impl App {
+    // Holding the turn while the app starts is the point: one window at a time across the tests
+    // of a process (each test has its own runtime, so no task of this runtime waits on it).
+    #[allow(clippy::await_holding_lock)]
     pub async fn launch(target_tmpdir: &str, launch: Launch) -> App {
         let turn = ONE_APP_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
         let binary = launch.binary.clone().unwrap_or_else(|| app_binary(target_tmpdir));

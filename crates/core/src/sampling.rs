@@ -78,7 +78,7 @@ pub fn sample_history(history: &[Metric], max_points: usize) -> Vec<Point> {
 /// [`sample_history`] over points that carry no key (stores read them without one).
 pub fn sample_points(mut sorted: Vec<Point>, max_points: usize) -> Vec<Point> {
     let max_points = max_points.max(MIN_POINTS);
-    sorted.sort_by(|a, b| (a.step, a.timestamp).cmp(&(b.step, b.timestamp)));
+    sorted.sort_by_key(|a| (a.step, a.timestamp));
     if sorted.len() <= max_points {
         return sorted;
     }

@@ -293,9 +293,9 @@ fn ConnectionList() -> impl IntoView {
                 let saved = if o.connections.is_empty() {
                     view! { <p class="muted" id="no-connections">"No saved connections yet."</p> }.into_any()
                 } else {
-                    o.connections.iter().cloned().map(|entry| {
+                    o.connections.iter().map(|entry| {
                         let id = entry.connection.id.clone();
-                        let secret = secret_label(&entry);
+                        let secret = secret_label(entry);
                         let auth = match (entry.connection.auth, entry.connection.username.clone()) {
                             (AuthKind::Basic, Some(user)) => Some(format!("user {user}")),
                             (AuthKind::Bearer, _) => Some("token".to_string()),
@@ -333,7 +333,7 @@ fn ConnectionList() -> impl IntoView {
                     }).collect_view().into_any()
                 };
                 let recent = (!o.recent.is_empty()).then(|| {
-                    let rows = o.recent.iter().cloned().map(|r| {
+                    let rows = o.recent.iter().map(|r| {
                         let label = r
                             .connection
                             .as_ref()

@@ -129,7 +129,7 @@ fn ModelsTable(list: Vec<ModelSummary>) -> impl IntoView {
                     <th>"Experiments"</th><th>"Updated"</th>
                 </tr></thead>
                 <tbody>
-                    {list.into_iter().map(|s| model_row(s)).collect_view()}
+                    {list.into_iter().map(model_row).collect_view()}
                 </tbody>
             </table>
         </div>

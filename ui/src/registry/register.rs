@@ -35,7 +35,6 @@ pub fn RunModelsCard(#[prop(into)] run_id: Signal<String>) -> impl IntoView {
             let rows = found
                 .models
                 .iter()
-                .cloned()
                 .map(|m| {
                     let (all, chosen) = (found.clone(), m.clone());
                     let created = m.created.map(|t| format::datetime(Some(t))).unwrap_or_default();
@@ -99,7 +98,7 @@ fn RegisterDialog(
         if let Err(e) = validate_model_name(&name) {
             return Some(e.message);
         }
-        if create_new.get() && existing_for_check.iter().any(|n| *n == name) {
+        if create_new.get() && existing_for_check.contains(&name) {
             return Some(format!(
                 "A model named “{name}” exists: choose “New version of” instead."
             ));
