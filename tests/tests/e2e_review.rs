@@ -305,6 +305,7 @@ async fn build_present_decide_and_export_a_review() {
     // Present: the chrome goes, a title slide first.
     app.click("#present-review").await;
     app.wait_for(".workspace.presenting").await;
+    app.wait_for("#presentation[data-fullscreen='on']").await;
     wait_slide(&app, 1, "title").await;
     let hidden = app
         .eval("return ['.topbar', '#sidebar', '#statusbar'].every(s => getComputedStyle(document.querySelector(s)).display === 'none');")

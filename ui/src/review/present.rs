@@ -62,9 +62,15 @@ pub fn PresentPage() -> impl IntoView {
             }
         });
     });
-    // Full screen for as long as the presentation is shown, however it is left.
-    spawn_local(async {
-        let _ = ipc::set_fullscreen(true).await;
+    // Full screen for as long as the presentation is shown, however it is left. A window that
+    // cannot go full screen still presents (the chrome is hidden either way).
+    let full_screen = RwSignal::new("asking");
+    spawn_local(async move {
+        let answer = ipc::set_fullscreen(true).await;
+        if let Err(e) = &answer {
+            leptos::logging::warn!("full screen refused: {}", e.message);
+        }
+        full_screen.try_set(if answer.is_ok() { "on" } else { "refused" });
     });
     on_cleanup(|| {
         spawn_local(async {
@@ -171,7 +177,7 @@ pub fn PresentPage() -> impl IntoView {
         }
         view! { <Slides review slide current total go leave /> }.into_any()
     };
-    view! { <div class="presentation" id="presentation">{body}</div> }
+    view! { <div class="presentation" id="presentation" data-fullscreen=move || full_screen.get()>{body}</div> }
 }
 
 #[component]
