@@ -58,12 +58,18 @@ fn record_figure(line: &str) {
     writeln!(file, "{line}").unwrap();
 }
 
-/// Package names in a `Depends:` field (`a (>= 1), b | c` gives a, b, c).
-fn dependency_names(depends: &str) -> Vec<String> {
+/// The alternatives of each dependency in a `Depends:` field (`a (>= 1), b | c` gives [a], [b, c]).
+fn dependency_groups(depends: &str) -> Vec<Vec<String>> {
     depends
-        .split([',', '|'])
-        .filter_map(|d| d.split_whitespace().next())
-        .map(String::from)
+        .split(',')
+        .map(|group| {
+            group
+                .split('|')
+                .filter_map(|d| d.split_whitespace().next())
+                .map(String::from)
+                .collect()
+        })
+        .filter(|group: &Vec<String>| !group.is_empty())
         .collect()
 }
 
@@ -132,11 +138,24 @@ async fn the_deb_installs_declares_its_dependencies_starts_and_removes_cleanly()
         .find(|p| p.extension().is_some_and(|e| e == "deb"))
         .unwrap_or_else(|| panic!("no .deb in {}", bundle.display()));
     let rpm_dir = target_dir().join(profile).join("bundle/rpm");
-    assert!(
-        std::fs::read_dir(&rpm_dir)
-            .is_ok_and(|mut d| d.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "rpm")))),
-        "the .rpm is built too"
-    );
+    let rpm = std::fs::read_dir(&rpm_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "rpm"))
+        .unwrap_or_else(|| panic!("no .rpm in {}", rpm_dir.display()));
+
+    // The .rpm declares what it needs (WebKitGTK and GTK by their libraries, D-Bus by package)
+    // and carries the same desktop entry.
+    let requires = output(Command::new("rpm").args(["-qpR"]).arg(&rpm));
+    for needed in ["libwebkit2gtk-4.1.so.0", "libgtk-3.so.0", "dbus-libs"] {
+        assert!(requires.contains(needed), "the .rpm requires {needed}:\n{requires}");
+    }
+    let rpm_desktop = output(Command::new("sh").arg("-c").arg(format!(
+        "rpm2cpio '{}' | cpio -i --quiet --to-stdout './usr/share/applications/*.desktop'",
+        rpm.display()
+    )));
+    assert!(rpm_desktop.contains("Keywords=MLflow;"), "{rpm_desktop}");
 
     // What the package says about itself.
     let field = |name: &str| {
@@ -170,11 +189,16 @@ async fn the_deb_installs_declares_its_dependencies_starts_and_removes_cleanly()
         .status()
         .unwrap();
     assert!(install.success(), "apt-get install failed");
-    for dependency in dependency_names(&depends) {
-        assert!(is_installed(&dependency), "{dependency} is declared but not installed");
+    for alternatives in dependency_groups(&depends) {
+        assert!(
+            alternatives.iter().any(|d| is_installed(d)),
+            "{} is declared but not installed",
+            alternatives.join(" | ")
+        );
     }
     assert!(Path::new(INSTALLED).exists(), "the package installs {INSTALLED}");
     let listed = output(Command::new("dpkg").args(["-L", &package]));
+    let installed_files: Vec<&str> = listed.lines().filter(|l| Path::new(l).is_file()).collect();
     assert!(
         listed.contains("/usr/share/icons/hicolor/"),
         "the icon is installed:\n{listed}"
@@ -213,4 +237,6 @@ async fn the_deb_installs_declares_its_dependencies_starts_and_removes_cleanly()
     assert!(remove.success(), "apt-get remove failed");
     assert!(!Path::new(INSTALLED).exists(), "{INSTALLED} is gone");
     assert!(!is_installed(&package));
+    let left: Vec<&&str> = installed_files.iter().filter(|f| Path::new(f).exists()).collect();
+    assert!(left.is_empty(), "files the package installed are left behind: {left:?}");
 }

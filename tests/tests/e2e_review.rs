@@ -264,8 +264,10 @@ async fn build_present_decide_and_export_a_review() {
     app.click("#nav-reviews").await;
     app.wait_for("#reviews-table tr.review-row").await;
     assert_eq!(app.count("#reviews-table tr.review-row").await, 1);
-    let row = app.text(&format!("tr.review-row[data-review-id='{review_id}']")).await;
-    assert!(row.contains(NAME) && row.contains('5'), "{row}");
+    let row = format!("tr.review-row[data-review-id='{review_id}']");
+    assert!(app.text(&row).await.contains(NAME));
+    assert_eq!(app.text(&format!("{row} .items-cell")).await.trim(), "5");
+    assert_eq!(app.text(&format!("{row} .decisions-cell")).await.trim(), "0");
     app.screenshot("review-list").await;
     app.click(&format!("tr.review-row[data-review-id='{review_id}'] a.review-link"))
         .await;

@@ -166,8 +166,27 @@ fn draw(canvas: &HtmlCanvasElement, figure: &Figure, legend: bool) -> Option<Dra
         }
         Err(e) => {
             leptos::logging::error!("{e}");
+            show_draw_error(canvas, &e.to_string());
             None
         }
+    }
+}
+
+/// A chart that could not be drawn says so on its canvas instead of staying blank.
+fn show_draw_error(canvas: &HtmlCanvasElement, message: &str) {
+    let _ = canvas.set_attribute("data-drawn", "failed");
+    canvas.set_title(message);
+    let context = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok());
+    if let Some(context) = context {
+        let ratio = pixel_ratio();
+        context.clear_rect(0.0, 0.0, f64::from(canvas.width()), f64::from(canvas.height()));
+        context.set_font(&format!("{}px sans-serif", (13.0 * ratio).round()));
+        context.set_fill_style_str("#b42318");
+        let _ = context.fill_text(message, 12.0 * ratio, 24.0 * ratio);
     }
 }
 
@@ -271,6 +290,8 @@ struct Zoom {
     detail: HashMap<String, SampledSeries>,
     /// The zoomed range is being read.
     reading: bool,
+    /// Why reading the zoomed range failed (the sampled points stay on the chart).
+    failed: Option<String>,
 }
 
 /// One metric of some runs: reads the sampled histories once `active` (charts out of view wait),
@@ -411,6 +432,7 @@ pub fn MetricPanel(
         zoom.update(|z| {
             z.range = Some(range);
             z.reading = !by_range.is_empty();
+            z.failed = None;
         });
         let pending = std::rc::Rc::new(std::cell::Cell::new(by_range.len()));
         for (steps, ids) in by_range {
@@ -430,8 +452,13 @@ pub fn MetricPanel(
                 pending.set(pending.get() - 1);
                 zoom.try_update(|z| {
                     // A failed read keeps the sampled points: the chart still shows the range.
-                    for series in answer.into_iter().flatten() {
-                        z.detail.insert(series.run_id.clone(), series);
+                    match answer {
+                        Ok(read) => {
+                            for series in read {
+                                z.detail.insert(series.run_id.clone(), series);
+                            }
+                        }
+                        Err(e) => z.failed = Some(e.message),
                     }
                     z.reading = pending.get() > 0;
                 });
@@ -457,6 +484,8 @@ pub fn MetricPanel(
                 let in_range: usize = z.detail.values().map(|s| s.total_points).sum();
                 let what = if z.reading {
                     "reading at full detail…".to_string()
+                } else if let Some(why) = &z.failed {
+                    format!("showing the sampled points: the range could not be read at full detail ({why})")
                 } else if in_range > 0 && in_range <= shown {
                     format!("all {} points", format::count(in_range))
                 } else if in_range > 0 {

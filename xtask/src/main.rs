@@ -9,7 +9,7 @@
 //! - `e2e [SUITE...] [-- FILTER...]`: only the end-to-end suites (`tests/tests/e2e*.rs`; after the
 //!   same build).
 //! - `tidy`: formatting and the documentation conventions of ARCHITECTURE.md.
-//! - `dist`: the .deb installer.
+//! - `dist [--debug]`: the .deb and .rpm installers (release unless `--debug`).
 
 mod setup;
 mod tidy;

@@ -23,6 +23,9 @@ const APT_TEST: &[&str] = &[
     "dbus-x11",
     "gnome-keyring",
     "libsecret-tools",
+    // The package test reads the .rpm's declared dependencies and desktop entry.
+    "rpm",
+    "cpio",
     // "Test connection" is tested against a TLS server whose certificates openssl makes.
     "openssl",
     // Screenshots of unicode names need a CJK font under Xvfb.

@@ -339,7 +339,8 @@ pub struct DiffRow {
 
 impl DiffRow {
     /// Which values stand out: those that differ from the value most runs share, or every
-    /// value when no two runs share one. Nothing stands out in a row that does not differ.
+    /// value when no single value is the most shared (none shared, or a tie). Nothing stands out
+    /// in a row that does not differ.
     pub fn odd_ones(&self) -> Vec<bool> {
         if !self.differs {
             return vec![false; self.values.len()];
@@ -350,7 +351,11 @@ impl DiffRow {
             .iter()
             .map(|v| (v, count(v)))
             .fold((None, 0), |best, (v, n)| if n > best.1 { (Some(v), n) } else { best });
-        self.values.iter().map(|v| times < 2 || Some(v) != common).collect()
+        let tied = self.values.iter().any(|v| Some(v) != common && count(v) == times);
+        self.values
+            .iter()
+            .map(|v| times < 2 || tied || Some(v) != common)
+            .collect()
     }
 }
 
@@ -551,6 +556,11 @@ mod tests {
         assert_eq!(row(&[Some("a"), Some("b")]).odd_ones(), [true, true]);
         assert_eq!(row(&[Some("a"), Some("a")]).odd_ones(), [false, false]);
         assert_eq!(row(&[None, Some("x"), None]).odd_ones(), [false, true, false]);
+        // A tie for the most shared value: no side is "normal", all stand out.
+        assert_eq!(
+            row(&[Some("a"), Some("a"), Some("b"), Some("b")]).odd_ones(),
+            [true, true, true, true]
+        );
     }
 
     #[test]

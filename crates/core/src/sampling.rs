@@ -3,7 +3,7 @@
 //!
 //! **The webview never sees a raw history**: the backend sends series sampled by this module.
 
-use crate::metric::MetricValue;
+use crate::metric::{MetricValue, ValueClass};
 use crate::model::Metric;
 use serde::{Deserialize, Serialize};
 
@@ -35,8 +35,9 @@ pub struct SampledSeries {
     pub points: Vec<Point>,
 }
 
-/// Fewest points a caller may ask for: first, last, and one bucket's min, max and marker.
-pub const MIN_POINTS: usize = 5;
+/// Fewest points a caller may ask for: first, last, and one bucket's min, max and a marker of
+/// each non-finite kind (NaN, +inf, -inf).
+pub const MIN_POINTS: usize = 7;
 
 /// The steps a zoomed chart shows, both ends included: only the points inside are read and
 /// sampled, so a zoom shows the range at full detail.
@@ -69,8 +70,10 @@ pub fn sample_points_in(points: Vec<Point>, steps: StepRange, max_points: usize)
 /// Samples a history (any order) down to at most `max_points` points.
 ///
 /// The history is ordered by (step, timestamp) and cut into equal buckets; each bucket keeps its
-/// smallest and largest finite value and its first non-finite value (NaN, ±inf, or the ±f64::MAX
-/// SQL stores use for infinity), in their original order. A history that fits is returned whole.
+/// smallest and largest finite value and its first value of each non-finite kind present (NaN,
+/// +inf, -inf, counting the ±f64::MAX SQL stores use for infinity), in their original order, so
+/// no kind of marker ever disappears. Buckets have room for one marker, or for one per kind when
+/// the history holds several kinds. A history that fits is returned whole.
 pub fn sample_history(history: &[Metric], max_points: usize) -> Vec<Point> {
     sample_points(history.iter().map(Point::from).collect(), max_points)
 }
@@ -84,18 +87,28 @@ pub fn sample_points(mut sorted: Vec<Point>, max_points: usize) -> Vec<Point> {
     }
     let last = sorted.len() - 1;
     let inner = &sorted[1..last];
-    let buckets = (max_points - 2) / 3;
+    let kinds = [ValueClass::Nan, ValueClass::PosInf, ValueClass::NegInf]
+        .into_iter()
+        .filter(|kind| inner.iter().any(|p| p.value.class() == *kind))
+        .count();
+    let buckets = (max_points - 2) / (2 + kinds.max(1));
     let mut keep: Vec<usize> = vec![0];
     for b in 0..buckets {
         let lo = b * inner.len() / buckets;
         let hi = (b + 1) * inner.len() / buckets;
         let mut min: Option<usize> = None;
         let mut max: Option<usize> = None;
-        let mut marker: Option<usize> = None;
+        let mut markers: [Option<usize>; 3] = [None; 3];
         for i in lo..hi {
             let v = inner[i].value;
-            if !v.is_finite_value() {
-                marker.get_or_insert(i);
+            let kind = match v.class() {
+                ValueClass::Finite => None,
+                ValueClass::Nan => Some(0),
+                ValueClass::PosInf => Some(1),
+                ValueClass::NegInf => Some(2),
+            };
+            if let Some(kind) = kind {
+                markers[kind].get_or_insert(i);
                 continue;
             }
             if min.is_none_or(|m| v.get() < inner[m].value.get()) {
@@ -105,7 +118,7 @@ pub fn sample_points(mut sorted: Vec<Point>, max_points: usize) -> Vec<Point> {
                 max = Some(i);
             }
         }
-        let mut picked: Vec<usize> = [min, max, marker].into_iter().flatten().collect();
+        let mut picked: Vec<usize> = [min, max].into_iter().chain(markers).flatten().collect();
         picked.sort_unstable();
         picked.dedup();
         keep.extend(picked.into_iter().map(|i| i + 1));
@@ -147,6 +160,10 @@ mod tests {
         values[77_000] = -1e6;
         values[50_000] = f64::NAN;
         values[60_000] = f64::INFINITY;
+        // Three kinds in one bucket: each is kept.
+        values[70_000] = f64::NAN;
+        values[70_001] = f64::NEG_INFINITY;
+        values[70_002] = f64::INFINITY;
         let s = sample_history(&history(&values), 1000);
         assert!(s.len() <= 1000);
         assert_eq!(s.first().unwrap().step, 0);
@@ -155,6 +172,9 @@ mod tests {
         assert!(s.iter().any(|p| p.step == 77_000));
         assert!(s.iter().any(|p| p.step == 50_000 && p.value.get().is_nan()));
         assert!(s.iter().any(|p| p.step == 60_000));
+        for step in [70_000, 70_001, 70_002] {
+            assert!(s.iter().any(|p| p.step == step), "step {step}");
+        }
     }
 
     #[test]
@@ -191,7 +211,7 @@ mod tests {
         #[test]
         fn ranged_samples_hold_only_the_range_and_its_extremes(
             values in prop::collection::vec(-1e6f64..1e6, 1..3000),
-            a in 0i64..3000, b in 0i64..3000, max_points in 5usize..300,
+            a in 0i64..3000, b in 0i64..3000, max_points in MIN_POINTS..300,
         ) {
             let range = StepRange::new(a, b);
             let points: Vec<Point> = history(&values).iter().map(Point::from).collect();
@@ -225,8 +245,10 @@ mod tests {
                 if let Some(max) = finite.iter().copied().reduce(f64::max) {
                     prop_assert!(s.iter().any(|p| p.value.get() == max));
                 }
-                if values.iter().any(|v| !v.is_finite()) {
-                    prop_assert!(s.iter().any(|p| !p.value.is_finite_value()));
+                // Every kind of non-finite value logged is still there.
+                for kind in [ValueClass::Nan, ValueClass::PosInf, ValueClass::NegInf] {
+                    let logged = h.iter().any(|m| m.value.class() == kind);
+                    prop_assert_eq!(s.iter().any(|p| p.value.class() == kind), logged, "{:?}", kind);
                 }
             }
         }

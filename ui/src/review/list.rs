@@ -224,8 +224,8 @@ fn ReviewRow(
                 {summary.store_name.clone()}
                 {(!on_store).then(|| view! { <span class="badge other-store-badge">"other store"</span> })}
             </td>
-            <td class="num">{format::count(summary.items)}</td>
-            <td class="num">{format::count(summary.decisions)}</td>
+            <td class="num items-cell">{format::count(summary.items)}</td>
+            <td class="num decisions-cell">{format::count(summary.decisions)}</td>
             <td class="age-cell" title=format::datetime(Some(summary.updated_ms))>{age(Some(summary.updated_ms))}</td>
             <td class="row-actions">
                 {if on_store {

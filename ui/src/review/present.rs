@@ -53,6 +53,7 @@ pub fn PresentPage() -> impl IntoView {
             }
             match answer {
                 Ok((r, here)) => {
+                    load_error.try_set(None);
                     review.try_set(Some(r));
                     on_store.try_set(here);
                 }
