@@ -230,14 +230,24 @@ impl App {
         }
     }
 
-    /// Waits until an element matching `css` is on the page.
+    /// Waits until an element matching `css` is on the page; if it never comes, the page as it
+    /// was is saved as `failed-wait.png` beside the screenshots before the test fails.
     pub async fn wait_for(&self, css: &str) -> Element {
-        self.client
+        let found = self
+            .client
             .wait()
             .at_most(PATIENCE)
             .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} did not appear within {PATIENCE:?}: {e}"))
+            .await;
+        match found {
+            Ok(element) => element,
+            Err(e) => {
+                if let Ok(Ok(png)) = tokio::time::timeout(Duration::from_secs(10), self.client.screenshot()).await {
+                    let _ = std::fs::write(self.screenshots.join("failed-wait.png"), png);
+                }
+                panic!("{css} did not appear within {PATIENCE:?}: {e}")
+            }
+        }
     }
 
     /// Waits until the text of `css` contains `needle`, and returns that text.

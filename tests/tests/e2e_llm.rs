@@ -280,6 +280,8 @@ async fn three_runs_join_with_a_word_diff() {
         ))
         .await;
     }
+    app.wait_for_text("#selected-count", "3 selected").await;
+    app.wait_for("#bulk-compare-tables:not(:disabled)").await;
     app.click("#bulk-compare-tables").await;
     app.wait_for("#compare-grid tr.compare-row[data-index='0']").await;
     let counts = app.wait_for_text("#compare-count", "41 inputs").await;
