@@ -7,6 +7,7 @@ pub mod llm;
 pub mod registry;
 pub mod review;
 
+use crate::save::{self, SaveDialog};
 use crate::state::AppState;
 use crate::{settings, startup};
 use runlens_core::ipc::*;
@@ -210,35 +211,18 @@ pub async fn save_artifact_as(
 ) -> Result<Option<String>, ApiError> {
     let tracking = state.tracking().await?;
     let file_name = request.path.rsplit('/').next().unwrap_or("artifact").to_string();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title(format!("Save {file_name} as"))
-        .set_file_name(&file_name)
-        .save_file(move |chosen| {
-            let _ = tx.send(chosen);
-        });
-    let Some(chosen) = rx.await.ok().flatten() else {
+    let dialog = SaveDialog {
+        title: format!("Save {file_name} as"),
+        file_name,
+        filter: None,
+    };
+    let Some(target) = save::ask_file(&app, dialog).await? else {
         return Ok(None);
     };
-    let target = chosen
-        .into_path()
-        .map_err(|e| ApiError::invalid(format!("the chosen place has no local path: {e}")))?;
     let content = tracking
         .read_whole_artifact(&request.run_id, &request.path, SAVE_LIMIT)
         .await?;
-    let written = target.clone();
-    tokio::task::spawn_blocking(move || std::fs::write(&written, &content.bytes))
-        .await
-        .map_err(|e| ApiError::internal(format!("saving the artifact failed: {e}")))?
-        .map_err(|e| {
-            ApiError::new(
-                runlens_core::ErrorCode::Io,
-                format!("cannot write {}", target.display()),
-            )
-            .with_detail(e.to_string())
-        })?;
-    Ok(Some(target.display().to_string()))
+    Ok(Some(save::write_file(target, content.bytes).await?))
 }
 
 /// Metric histories sampled for charts: about `max_points` points per series (5 to 5,000,

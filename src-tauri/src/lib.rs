@@ -9,6 +9,7 @@ mod commands;
 mod connections;
 mod live;
 mod reviews;
+mod save;
 mod secrets;
 mod settings;
 mod startup;

@@ -43,6 +43,19 @@ pub fn screenshot_dir(target_tmpdir: &str) -> PathBuf {
     dir
 }
 
+/// Appends a measured figure to `figures.txt` beside the screenshots (and prints it).
+pub fn record_figure(target_tmpdir: &str, line: &str) {
+    use std::io::Write;
+    eprintln!("figure: {line}");
+    let path = screenshot_dir(target_tmpdir).join("figures.txt");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    writeln!(file, "{line}").unwrap();
+}
+
 /// Makes a child die when the test process does, and gives it its own process group.
 fn tie_to_test(cmd: &mut Command) -> &mut Command {
     cmd.process_group(0);
@@ -228,6 +241,43 @@ impl App {
             screenshots: screenshot_dir(target_tmpdir),
             _turn: turn,
         }
+    }
+
+    /// Runs `script` (which ends by calling `done(value)`) with `args`, as WebDriver's async
+    /// scripts do.
+    pub async fn run_async(&self, script: &str, args: Vec<serde_json::Value>) -> serde_json::Value {
+        let body = format!("const done = arguments[arguments.length - 1]; {script}");
+        tokio::time::timeout(Duration::from_secs(90), self.client.execute_async(&body, args))
+            .await
+            .expect("the page script did not finish")
+            .unwrap_or_else(|e| panic!("page script failed: {e}\n{script}"))
+    }
+
+    /// Calls one of the app's commands as the UI does, through `window.__TAURI__.core.invoke`
+    /// (raw byte answers come back as arrays of numbers).
+    pub async fn invoke(&self, command: &str, request: serde_json::Value) -> serde_json::Value {
+        let answer = self
+            .run_async(
+                "window.__TAURI__.core.invoke(arguments[0], { request: arguments[1] }).then(\
+                   (v) => done({ ok: v instanceof ArrayBuffer ? Array.from(new Uint8Array(v)) : v }),\
+                   (e) => done({ err: e }));",
+                vec![json!(command), request],
+            )
+            .await;
+        match answer.get("ok") {
+            Some(ok) => ok.clone(),
+            None => panic!("{command} failed: {}", answer["err"]),
+        }
+    }
+
+    /// Sets a form control's value as a user would and tells the page (`input` and `change`).
+    pub async fn set_value(&self, css: &str, value: &str) {
+        self.wait_for(css).await;
+        self.eval(&format!(
+            "const e = document.querySelector({css:?}); e.value = {value:?}; \
+             e.dispatchEvent(new Event('input', {{ bubbles: true }})); e.dispatchEvent(new Event('change', {{ bubbles: true }}));"
+        ))
+        .await;
     }
 
     /// Waits until an element matching `css` is on the page; if it never comes, the page as it

@@ -4,7 +4,7 @@
 //! `<target>/e2e-screenshots/`; measured figures to `<target>/e2e-screenshots/figures.txt`.
 
 use runlens_core::{LifecycleStage, RunStatus};
-use runlens_tests::app::{screenshot_dir, App, Launch};
+use runlens_tests::app::{record_figure, App, Launch};
 use runlens_tests::browse::{browse_store, scroll_store, BrowseStore};
 use std::time::{Duration, Instant};
 
@@ -46,19 +46,6 @@ async fn open_run(app: &App, experiment_id: &str, run_id: &str) {
     app.click(&format!("#runs-table tr.run-row[data-run-id='{run_id}'] a.run-name"))
         .await;
     app.wait_for("#run-detail #run-name").await;
-}
-
-/// Appends a measured figure to `figures.txt` beside the screenshots (for the note).
-fn record_figure(line: &str) {
-    use std::io::Write;
-    eprintln!("figure: {line}");
-    let path = screenshot_dir(TMP).join("figures.txt");
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
-    writeln!(file, "{line}").unwrap();
 }
 
 /// Waits until MLflow's view of something satisfies `check` (writes are read back through a
@@ -462,10 +449,13 @@ async fn ten_thousand_runs_scroll_with_a_bounded_page() {
     .await;
     app.wait_for("#runs-table tr.run-row").await;
     let first_rows = started.elapsed();
-    record_figure(&format!(
-        "10,000-run experiment: click to first rows {} ms (WebDriver round trips included)",
-        first_rows.as_millis()
-    ));
+    record_figure(
+        TMP,
+        &format!(
+            "10,000-run experiment: click to first rows {} ms (WebDriver round trips included)",
+            first_rows.as_millis()
+        ),
+    );
 
     // Scroll to the end of what is loaded, again and again, until every page is in; the page
     // never holds more than a screenful of rows.
@@ -490,10 +480,13 @@ async fn ten_thousand_runs_scroll_with_a_bounded_page() {
         max_rows <= 80,
         "at most a screenful of rows in the page, saw {max_rows}"
     );
-    record_figure(&format!(
-        "10,000-run experiment: all 50 pages loaded by scrolling in {} ms; at most {max_rows} rows in the DOM",
-        all_loaded.as_millis()
-    ));
+    record_figure(
+        TMP,
+        &format!(
+            "10,000-run experiment: all 50 pages loaded by scrolling in {} ms; at most {max_rows} rows in the DOM",
+            all_loaded.as_millis()
+        ),
+    );
     app.screenshot("browse-10k-bottom").await;
 
     // Smoothness: scroll from top to bottom in 120 animation frames and time the frames.
@@ -519,7 +512,7 @@ async fn ten_thousand_runs_scroll_with_a_bounded_page() {
     let mean = times.iter().sum::<f64>() / times.len() as f64;
     let p95 = times[(times.len() * 95 / 100).min(times.len() - 1)];
     let rows_after = app.count("#runs-table tr.run-row").await;
-    record_figure(&format!(
+    record_figure(TMP, &format!(
         "10,000-run experiment: scrolling top to bottom in 120 frames: mean frame {mean:.1} ms, p95 {p95:.1} ms, {rows_after} rows in the DOM"
     ));
     assert!(rows_after <= 80);

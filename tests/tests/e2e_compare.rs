@@ -8,7 +8,7 @@
 
 use runlens_charts::{ChartSeries, ChartSpec, ChartStyle, ExportFormat, ExportRequest, Figure, Theme, XAxis};
 use runlens_core::sampling::SampledSeries;
-use runlens_tests::app::{screenshot_dir, App, Launch};
+use runlens_tests::app::{record_figure, screenshot_dir, App, Launch};
 use runlens_tests::bench::bench_store;
 use runlens_tests::browse::browse_store;
 use serde_json::{json, Value};
@@ -45,44 +45,6 @@ async fn open_experiment(app: &App, experiment_id: &str) {
     app.wait_for("#runs-table tr.run-row").await;
 }
 
-/// Appends a measured figure to `figures.txt` beside the screenshots (for the issue's note).
-fn record_figure(line: &str) {
-    use std::io::Write;
-    eprintln!("figure: {line}");
-    let path = screenshot_dir(TMP).join("figures.txt");
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
-    writeln!(file, "{line}").unwrap();
-}
-
-/// Runs `script` (which ends by calling `done(value)`) with `args`, as WebDriver's async scripts do.
-async fn run_async(app: &App, script: &str, args: Vec<Value>) -> Value {
-    let body = format!("const done = arguments[arguments.length - 1]; {script}");
-    tokio::time::timeout(Duration::from_secs(90), app.client.execute_async(&body, args))
-        .await
-        .expect("the page script did not finish")
-        .unwrap_or_else(|e| panic!("page script failed: {e}\n{script}"))
-}
-
-/// Calls one of the app's commands as the UI does, through `window.__TAURI__.core.invoke`.
-async fn invoke(app: &App, command: &str, request: Value) -> Value {
-    let answer = run_async(
-        app,
-        "window.__TAURI__.core.invoke(arguments[0], { request: arguments[1] }).then(\
-           (v) => done({ ok: v instanceof ArrayBuffer ? Array.from(new Uint8Array(v)) : v }),\
-           (e) => done({ err: e }));",
-        vec![json!(command), request],
-    )
-    .await;
-    match answer.get("ok") {
-        Some(ok) => ok.clone(),
-        None => panic!("{command} failed: {}", answer["err"]),
-    }
-}
-
 async fn data_number(app: &App, css: &str, name: &str) -> usize {
     app.eval(&format!(
         "const e = document.querySelector(\"{css}\"); return e ? Number(e.dataset.{name}) : -1;"
@@ -91,16 +53,6 @@ async fn data_number(app: &App, css: &str, name: &str) -> usize {
     .as_i64()
     .unwrap_or(-1)
     .max(0) as usize
-}
-
-/// Sets a form control's value as a user would and tells the page (`change` and `input`).
-async fn set_value(app: &App, css: &str, value: &str) {
-    app.wait_for(css).await;
-    app.eval(&format!(
-        "const e = document.querySelector(\"{css}\"); e.value = {value:?}; \
-         e.dispatchEvent(new Event('input', {{ bubbles: true }})); e.dispatchEvent(new Event('change', {{ bubbles: true }}));"
-    ))
-    .await;
 }
 
 /// Mouse events on a chart at fractions of its canvas (WebKitWebDriver's pointer actions do not
@@ -172,8 +124,8 @@ async fn compare_selected_runs_charts_tables_plots_and_exports() {
     app.screenshot("compare-non-finite-markers").await;
 
     // Relative time, log scale and smoothing: the charts are drawn again.
-    set_value(&app, "#x-axis", "relative").await;
-    set_value(&app, "#smoothing", "0.8").await;
+    app.set_value("#x-axis", "relative").await;
+    app.set_value("#smoothing", "0.8").await;
     app.click("#y-log").await;
     app.wait_for_text(".smoothing-value", "0.80").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -190,7 +142,7 @@ async fn compare_selected_runs_charts_tables_plots_and_exports() {
     app.screenshot("compare-hover").await;
 
     // Drag to zoom: the range is read again at full detail; a double-click shows everything.
-    set_value(&app, "#x-axis", "step").await;
+    app.set_value("#x-axis", "step").await;
     wait_drawn(&app, loss).await;
     let everything = data_number(&app, loss, "points").await;
     mouse(&app, loss, "mousedown", 0.35, 0.6).await;
@@ -214,12 +166,12 @@ async fn compare_selected_runs_charts_tables_plots_and_exports() {
     app.type_into("#chart-search", "val").await;
     app.wait_gone(".chart-card[data-key='loss']").await;
     assert_eq!(app.all_texts(".chart-card").await.len(), 1);
-    set_value(&app, "#chart-search", "").await;
+    app.set_value("#chart-search", "").await;
     app.wait_for(".chart-card[data-key='loss']").await;
 
     // Export: the backend draws the chart as PNG and SVG; both are valid files.
     let request = json!({ "run_ids": children, "keys": ["loss"], "max_points": 1000 });
-    let series: Vec<SampledSeries> = serde_json::from_value(invoke(&app, "sampled_histories", request).await).unwrap();
+    let series: Vec<SampledSeries> = serde_json::from_value(app.invoke("sampled_histories", request).await).unwrap();
     assert_eq!(series.len(), 3);
     let mut spec = ChartSpec::new("loss");
     spec.x_axis = XAxis::Relative;
@@ -241,12 +193,8 @@ async fn compare_selected_runs_charts_tables_plots_and_exports() {
     };
     let bytes = |v: Value| -> Vec<u8> { serde_json::from_value(v).unwrap() };
     let png = bytes(
-        invoke(
-            &app,
-            "export_chart",
-            serde_json::to_value(export(ExportFormat::Png)).unwrap(),
-        )
-        .await,
+        app.invoke("export_chart", serde_json::to_value(export(ExportFormat::Png)).unwrap())
+            .await,
     );
     let mut reader = png::Decoder::new(std::io::Cursor::new(&png)).read_info().unwrap();
     assert_eq!((reader.info().width, reader.info().height), (2000, 1120));
@@ -260,12 +208,8 @@ async fn compare_selected_runs_charts_tables_plots_and_exports() {
     );
     std::fs::write(screenshot_dir(TMP).join("compare-export.png"), &png).unwrap();
     let svg = String::from_utf8(bytes(
-        invoke(
-            &app,
-            "export_chart",
-            serde_json::to_value(export(ExportFormat::Svg)).unwrap(),
-        )
-        .await,
+        app.invoke("export_chart", serde_json::to_value(export(ExportFormat::Svg)).unwrap())
+            .await,
     ))
     .unwrap();
     std::fs::write(screenshot_dir(TMP).join("compare-export.svg"), &svg).unwrap();
@@ -386,9 +330,7 @@ async fn twenty_runs_of_100k_steps_open_in_compare_quickly() {
         app.click("#select-all").await;
         app.wait_for_text("#selected-count", "20 selected").await;
         let started = Instant::now();
-        let measured = run_async(
-            &app,
-            "const t0 = performance.now(); document.getElementById('bulk-compare').click(); \
+        let measured = app.run_async("const t0 = performance.now(); document.getElementById('bulk-compare').click(); \
              function check() { \
                const cards = [...document.querySelectorAll('.chart-card')]; \
                const inView = cards.filter((c) => { const r = c.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }); \
@@ -413,7 +355,7 @@ async fn twenty_runs_of_100k_steps_open_in_compare_quickly() {
         assert!(points >= 20 * 500, "each long series is sampled, not cut: {points}");
         let status = app.text(".chart-card[data-key='loss'] .point-count").await;
         assert!(status.contains("of 2,000,000 points shown"), "{status}");
-        record_figure(&format!(
+        record_figure(TMP, &format!(
             "bench-long, 20 runs x 100,000 steps, open {attempt}: Compare clicked to {} charts drawn (loss: {points} of 2,000,000 points) in {ms:.0} ms in the page ({} ms with WebDriver round trips)",
             measured["charts"],
             round_trip.as_millis()
@@ -423,35 +365,34 @@ async fn twenty_runs_of_100k_steps_open_in_compare_quickly() {
     times.sort_by(f64::total_cmp);
     // Other work on the machine slows every figure: say how much there was.
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    record_figure(&format!(
-        "bench-long: Compare to charts drawn, median of 3 opens: {:.0} ms (min {:.0}, max {:.0}); load average {}",
-        times[1],
-        times[0],
-        times[2],
-        load.split_whitespace().next().unwrap_or("?")
-    ));
+    record_figure(
+        TMP,
+        &format!(
+            "bench-long: Compare to charts drawn, median of 3 opens: {:.0} ms (min {:.0}, max {:.0}); load average {}",
+            times[1],
+            times[0],
+            times[2],
+            load.split_whitespace().next().unwrap_or("?")
+        ),
+    );
     app.screenshot("compare-bench-long").await;
 
     // Of which the backend's part: the loss of the 20 runs sampled, as the chart asks for it.
-    let backend = run_async(
-        &app,
-        "const t0 = performance.now(); \
+    let backend = app.run_async("const t0 = performance.now(); \
          window.__TAURI__.core.invoke('sampled_histories', { request: { run_ids: arguments[0], keys: ['loss'], max_points: 1000 } }) \
            .then((s) => done({ ms: performance.now() - t0, series: s.length }), (e) => done({ err: e }));",
         vec![json!(store.long_run_ids)],
     )
     .await;
     assert_eq!(backend["series"], 20, "{backend}");
-    record_figure(&format!(
+    record_figure(TMP, &format!(
         "bench-long: of which one sampled_histories request for the 20 loss histories (read, sampled, sent as JSON): {:.0} ms",
         backend["ms"].as_f64().unwrap_or_default()
     ));
 
     // Zooming reads the range again at full detail.
     let canvas = ".chart-card[data-key='loss'] canvas";
-    let zoom = run_async(
-        &app,
-        &format!(
+    let zoom = app.run_async(&format!(
             "const c = document.querySelector(\"{canvas}\"); const r = c.getBoundingClientRect(); \
              const at = (f) => ({{ bubbles: true, cancelable: true, button: 0, clientX: r.left + r.width * f, clientY: r.top + r.height * 0.6 }}); \
              const t0 = performance.now(); \
@@ -470,11 +411,14 @@ async fn twenty_runs_of_100k_steps_open_in_compare_quickly() {
     assert!(zoom.get("timeout").is_none(), "the zoom was not read: {zoom}");
     let text = zoom["text"].as_str().unwrap_or_default().to_string();
     assert!(text.contains(" points") && !text.contains("no points"), "{text}");
-    record_figure(&format!(
-        "bench-long: drag-zoom on loss read again at full detail and drawn in {:.0} ms ({})",
-        zoom["ms"].as_f64().unwrap_or_default(),
-        text
-    ));
+    record_figure(
+        TMP,
+        &format!(
+            "bench-long: drag-zoom on loss read again at full detail and drawn in {:.0} ms ({})",
+            zoom["ms"].as_f64().unwrap_or_default(),
+            text
+        ),
+    );
     app.screenshot("compare-bench-long-zoomed").await;
 
     // Every one of 10,000 runs as parallel coordinates and a scatter.
@@ -485,7 +429,7 @@ async fn twenty_runs_of_100k_steps_open_in_compare_quickly() {
     wait_drawn(&app, "#scatter-chart").await;
     let lines = data_number(&app, "#parallel-chart", "points").await;
     assert_eq!(lines, 10_000, "a line per run");
-    record_figure(&format!(
+    record_figure(TMP, &format!(
         "bench-runs, 10,000 runs: Plot runs clicked to parallel coordinates and scatter drawn in {} ms (WebDriver round trips included)",
         started.elapsed().as_millis()
     ));

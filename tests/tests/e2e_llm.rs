@@ -3,7 +3,7 @@
 //! markup in any cell stays text, three runs' tables join with a word diff, traces list and
 //! open, and a 100,000-row table scrolls (figures in `<target>/e2e-screenshots/figures.txt`).
 
-use runlens_tests::app::{screenshot_dir, App, Launch};
+use runlens_tests::app::{record_figure, App, Launch};
 use runlens_tests::{read_json, run_script};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -65,19 +65,6 @@ async fn launch(label: &str) -> (App, &'static Store) {
     .await;
     app.wait_for("#sidebar .experiment").await;
     (app, store)
-}
-
-/// Appends a measured figure to `figures.txt` beside the screenshots (for the note).
-fn record_figure(line: &str) {
-    use std::io::Write;
-    eprintln!("figure: {line}");
-    let path = screenshot_dir(TMP).join("figures.txt");
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
-    writeln!(file, "{line}").unwrap();
 }
 
 async fn open_experiment(app: &App, experiment_id: &str) {
@@ -421,7 +408,7 @@ async fn hundred_thousand_rows_scroll() {
     app.wait_for("#table-grid tr.table-row[data-index='0']").await;
     let first_rows = started.elapsed();
     app.wait_for_text("#table-row-count", "100,000 rows").await;
-    record_figure(&format!(
+    record_figure(TMP, &format!(
         "{rows}-row x 10-column table (16 MB log_table JSON): click to first rows {} ms (parse included, WebDriver round trips included)",
         first_rows.as_millis()
     ));
@@ -449,7 +436,7 @@ async fn hundred_thousand_rows_scroll() {
     let p95 = times[(times.len() * 95 / 100).min(times.len() - 1)];
     tokio::time::sleep(Duration::from_millis(300)).await;
     let in_dom = app.count("#table-grid tr.table-row").await;
-    record_figure(&format!(
+    record_figure(TMP, &format!(
         "{rows}-row table: scrolling top to bottom in 120 frames: mean frame {mean:.1} ms, p95 {p95:.1} ms, {in_dom} rows in the DOM"
     ));
     assert!(
@@ -471,11 +458,14 @@ async fn hundred_thousand_rows_scroll() {
     let started = Instant::now();
     app.wait_for_text("#table-row-count", "of 100,000 rows").await;
     let searched = started.elapsed();
-    record_figure(&format!(
+    record_figure(
+        TMP,
+        &format!(
         "{rows}-row table: sort by a column {} ms, search every cell {} ms (after typing; includes the 250 ms pause)",
         sorted.as_millis(),
         searched.as_millis()
-    ));
+    ),
+    );
     app.screenshot("llm-big-table-sorted-searched").await;
     app.close().await;
 }

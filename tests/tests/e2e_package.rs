@@ -5,7 +5,7 @@
 //!
 //! Installing needs root: the test runs apt directly as root, else through `sudo -n`.
 
-use runlens_tests::app::{screenshot_dir, App, Launch};
+use runlens_tests::app::{record_figure, App, Launch};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -44,18 +44,6 @@ fn output(cmd: &mut Command) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn record_figure(line: &str) {
-    use std::io::Write;
-    eprintln!("figure: {line}");
-    let path = screenshot_dir(TMP).join("figures.txt");
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
-    writeln!(file, "{line}").unwrap();
 }
 
 /// The alternatives of each dependency in a `Depends:` field (`a (>= 1), b | c` gives [a], [b, c]).
@@ -223,7 +211,7 @@ async fn the_deb_installs_declares_its_dependencies_starts_and_removes_cleanly()
     let memory = app_memory_mib();
     app.screenshot("installed-first-screen").await;
     app.close().await;
-    record_figure(&format!(
+    record_figure(TMP, &format!(
         "installed package ({profile} build, {size_mib:.1} MiB .deb): start to first screen {} ms, app + WebKit resident memory {memory:.0} MiB",
         first_screen.as_millis()
     ));

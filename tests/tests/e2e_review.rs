@@ -10,7 +10,7 @@
 use fantoccini::key::Key;
 use runlens_tests::app::{screenshot_dir, App, Launch};
 use runlens_tests::registry::{model_state, registry_store};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -31,40 +31,6 @@ fn empty_dir(label: &str) -> std::path::PathBuf {
 
 fn key(k: Key) -> String {
     char::from(k).to_string()
-}
-
-/// Runs `script` (which ends by calling `done(value)`) with `args`, as WebDriver's async scripts do.
-async fn run_async(app: &App, script: &str, args: Vec<Value>) -> Value {
-    let body = format!("const done = arguments[arguments.length - 1]; {script}");
-    tokio::time::timeout(Duration::from_secs(90), app.client.execute_async(&body, args))
-        .await
-        .expect("the page script did not finish")
-        .unwrap_or_else(|e| panic!("page script failed: {e}\n{script}"))
-}
-
-/// Calls one of the app's commands as the UI does, through `window.__TAURI__.core.invoke`.
-async fn invoke(app: &App, command: &str, request: Value) -> Value {
-    let answer = run_async(
-        app,
-        "window.__TAURI__.core.invoke(arguments[0], { request: arguments[1] }).then(\
-           (v) => done({ ok: v }), (e) => done({ err: e }));",
-        vec![json!(command), request],
-    )
-    .await;
-    match answer.get("ok") {
-        Some(ok) => ok.clone(),
-        None => panic!("{command} failed: {}", answer["err"]),
-    }
-}
-
-/// Sets a form control's value as a user would and tells the page (`input` and `change`).
-async fn set_value(app: &App, css: &str, value: &str) {
-    app.wait_for(css).await;
-    app.eval(&format!(
-        "const e = document.querySelector({css:?}); e.value = {value:?}; \
-         e.dispatchEvent(new Event('input', {{ bubbles: true }})); e.dispatchEvent(new Event('change', {{ bubbles: true }}));"
-    ))
-    .await;
 }
 
 /// Clicks in the page. A slide is zoomed (CSS `zoom`), and WebKit then reports element rects
@@ -218,9 +184,9 @@ async fn build_present_decide_and_export_a_review() {
 
     // The Charts tab: the metrics the search leaves, drawn with smoothing, into the same review.
     app.wait_for("#chart-search").await;
-    set_value(&app, "#chart-search", "/loss").await;
+    app.set_value("#chart-search", "/loss").await;
     app.wait_for_text(".chart-count", "2 of 6 charts").await;
-    set_value(&app, "#smoothing", "0.6").await;
+    app.set_value("#smoothing", "0.6").await;
     app.wait_for_text(".smoothing-value", "0.60").await;
     add_to_review(&app, "#add-charts-to-review", Some(&review_id)).await;
     // The same item again is not added twice.
@@ -379,8 +345,8 @@ async fn build_present_decide_and_export_a_review() {
     }
 
     // An alias moved in the meeting is a decision too.
-    set_value(&app, "#alias-name", "champion").await;
-    set_value(&app, "#alias-version", "3").await;
+    app.set_value("#alias-name", "champion").await;
+    app.set_value("#alias-version", "3").await;
     app.wait_for_text("#alias-plan", "champion").await;
     js_click(&app, "#alias-save").await;
     app.wait_for_text("#confirm-title", "Move alias").await;
@@ -423,7 +389,8 @@ async fn build_present_decide_and_export_a_review() {
     app.screenshot("review-editor-decisions").await;
 
     // The report: one self-contained file with the decision, the name as text, no script.
-    let html = invoke(&app, "review_report_html", json!({ "review_id": review_id }))
+    let html = app
+        .invoke("review_report_html", json!({ "review_id": review_id }))
         .await
         .as_str()
         .expect("the report is text")
@@ -514,7 +481,8 @@ async fn build_present_decide_and_export_a_review() {
     let scratch = "#reviews-table tr.review-row:not([data-review-id='".to_string() + &review_id + "'])";
     app.click(&format!("{scratch} .rename-review")).await;
     app.wait_for(&format!("{scratch} .rename-input")).await;
-    set_value(&app, &format!("{scratch} .rename-input"), "Renamed review").await;
+    app.set_value(&format!("{scratch} .rename-input"), "Renamed review")
+        .await;
     app.click(&format!("{scratch} .rename-save")).await;
     app.wait_for_text(&format!("{scratch} .review-link"), "Renamed review")
         .await;

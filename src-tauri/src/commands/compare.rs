@@ -1,12 +1,12 @@
 //! The compare view's commands: the compared runs, chosen columns of many runs, and charts as
 //! files (the same figure the canvas shows, drawn by `runlens-charts` as PNG or SVG).
 
+use crate::save::{self, SaveDialog};
 use crate::state::AppState;
 use runlens_charts::{export, ExportRequest};
 use runlens_core::compare::{CompareRequest, Comparison, RunValues, RunValuesRequest};
-use runlens_core::{ApiError, ErrorCode};
+use runlens_core::ApiError;
 use tauri::{AppHandle, State};
-use tauri_plugin_dialog::DialogExt;
 
 /// The runs to compare with their experiments' names (and metric summaries when asked); ids the
 /// store does not have come back in `missing`.
@@ -43,29 +43,14 @@ pub async fn export_chart(request: ExportRequest) -> Result<tauri::ipc::Response
 /// as PNG or SVG. `None` when the user cancels.
 #[tauri::command]
 pub async fn save_chart_as(app: AppHandle, request: ExportRequest) -> Result<Option<String>, ApiError> {
-    let file_name = request.file_name();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title(format!("Save the chart as {}", request.format.label()))
-        .set_file_name(&file_name)
-        .add_filter(request.format.label(), &[request.format.extension()])
-        .save_file(move |chosen| {
-            let _ = tx.send(chosen);
-        });
-    let Some(chosen) = rx.await.ok().flatten() else {
+    let dialog = SaveDialog {
+        title: format!("Save the chart as {}", request.format.label()),
+        file_name: request.file_name(),
+        filter: Some((request.format.label(), &[request.format.extension()])),
+    };
+    let Some(target) = save::ask_file(&app, dialog).await? else {
         return Ok(None);
     };
-    let target = chosen
-        .into_path()
-        .map_err(|e| ApiError::invalid(format!("the chosen place has no local path: {e}")))?;
     let bytes = render(request).await?;
-    let written = target.clone();
-    tokio::task::spawn_blocking(move || std::fs::write(&written, bytes))
-        .await
-        .map_err(|e| ApiError::internal(format!("saving the chart failed: {e}")))?
-        .map_err(|e| {
-            ApiError::new(ErrorCode::Io, format!("cannot write {}", target.display())).with_detail(e.to_string())
-        })?;
-    Ok(Some(target.display().to_string()))
+    Ok(Some(save::write_file(target, bytes).await?))
 }

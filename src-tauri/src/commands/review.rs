@@ -7,6 +7,7 @@
 //! store is open; adding to it, recording decisions and exporting need that store to be open.
 
 use crate::reviews::{self, Reviews};
+use crate::save::{self, SaveDialog};
 use crate::state::AppState;
 use runlens_core::review::*;
 use runlens_core::{ApiError, ErrorCode};
@@ -16,7 +17,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tauri::{AppHandle, Manager, State};
-use tauri_plugin_dialog::DialogExt;
 
 /// The open store as reviews name it (the key settings remember it by: no credentials, a local
 /// path absolute) and as the top bar shows it.
@@ -204,28 +204,16 @@ pub async fn save_review_report_as(
 ) -> Result<Option<String>, ApiError> {
     let review = load(&reviews, &request.review_id).await?;
     let tracking = review_store(&state, &review, "save its report").await?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title(format!("Save the report of “{}” as", review.name))
-        .set_file_name(files::report_file_name(&review.name))
-        .add_filter("HTML page", &["html", "htm"])
-        .save_file(move |chosen| {
-            let _ = tx.send(chosen);
-        });
-    let Some(chosen) = rx.await.ok().flatten() else {
+    let dialog = SaveDialog {
+        title: format!("Save the report of “{}” as", review.name),
+        file_name: files::report_file_name(&review.name),
+        filter: Some(("HTML page", &["html", "htm"])),
+    };
+    let Some(target) = save::ask_file(&app, dialog).await? else {
         return Ok(None);
     };
-    let target = chosen
-        .into_path()
-        .map_err(|e| ApiError::invalid(format!("the chosen place has no local path: {e}")))?;
     let page = report(&tracking, review).await?;
-    let written = target.clone();
-    tokio::task::spawn_blocking(move || std::fs::write(&written, page))
-        .await
-        .map_err(|e| ApiError::internal(format!("saving the report failed: {e}")))?
-        .map_err(|e| cannot_write(&target, e))?;
-    Ok(Some(target.display().to_string()))
+    Ok(Some(save::write_file(target, page.into_bytes()).await?))
 }
 
 /// Asks for a folder and writes one PNG per chart of the review's chart items there, named after
@@ -249,19 +237,10 @@ pub async fn save_review_charts_as(
     if chart_items.is_empty() {
         return Err(ApiError::invalid(format!("“{}” has no charts to save", review.name)));
     }
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title(format!("Choose a folder for the charts of “{}”", review.name))
-        .pick_folder(move |chosen| {
-            let _ = tx.send(chosen);
-        });
-    let Some(chosen) = rx.await.ok().flatten() else {
+    let title = format!("Choose a folder for the charts of “{}”", review.name);
+    let Some(folder) = save::ask_folder(&app, title).await? else {
         return Ok(None);
     };
-    let folder = chosen
-        .into_path()
-        .map_err(|e| ApiError::invalid(format!("the chosen folder has no local path: {e}")))?;
     let mut problems = Vec::new();
     let mut saved = 0;
     for item in &chart_items {
@@ -340,10 +319,6 @@ fn write_new_file(folder: &Path, file_name: &str, bytes: &[u8]) -> std::io::Resu
         std::io::ErrorKind::AlreadyExists,
         format!("{file_name} and 999 numbered names like it are taken"),
     ))
-}
-
-fn cannot_write(target: &Path, e: std::io::Error) -> ApiError {
-    ApiError::new(ErrorCode::Io, format!("cannot write {}", target.display())).with_detail(e.to_string())
 }
 
 /// Presentation mode: the main window full screen, or back.
